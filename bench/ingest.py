@@ -1,0 +1,143 @@
+"""Ingest speed: parse a generated 100,000-message WhatsApp export and a 2-hour WebVTT
+transcript, and compare each parse with the floor measured in the same run — reading the
+file, ``splitlines()`` and one compiled regex ``match`` per line.
+
+    python bench/ingest.py [--messages 100000] [--hours 2] [--repeat 5]
+
+Prints one JSON object: for each input, messages per second and ``ratio_to_floor``
+(parse time / floor time, best of ``--repeat`` runs each). Target: ratio ≤ 5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from reattune.ingest import ParseOptions, load
+
+WORDS = (
+    "why are you not answering me I just need to know where we stand okay fine whatever "
+    "later tired can we talk please I feel alone when you go quiet sorry love you home soon"
+).split()
+
+
+def _sentence(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 18)))
+
+
+def whatsapp_export(path: Path, messages: int, seed: int = 7) -> None:
+    """An Android export (24 h, day-first) with multi-line messages, media and notices."""
+    rng = random.Random(seed)
+    t = datetime(2023, 1, 14, 8, 0)
+    lines = [
+        f"{t:%d/%m/%Y, %H:%M} - Messages and calls are end-to-end encrypted. No one outside "
+        "of this chat, not even WhatsApp, can read or listen to them. Tap to learn more."
+    ]
+    for _ in range(messages - 1):
+        t += timedelta(seconds=rng.choice((5, 20, 60, 300, 3600)))
+        who = rng.choice(("Maya", "Daniel Okafor"))
+        roll = rng.random()
+        if roll < 0.03:
+            body = "<Media omitted>"
+        elif roll < 0.10:
+            body = _sentence(rng) + "\n" + _sentence(rng)
+        else:
+            body = _sentence(rng)
+        lines.append(f"{t:%d/%m/%Y, %H:%M} - {who}: {body}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _vtt_time(seconds: float) -> str:
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{int(h):02d}:{int(m):02d}:{s:06.3f}"
+
+
+def vtt_transcript(path: Path, hours: float, seed: int = 11) -> int:
+    """A Zoom-style WebVTT session: numbered cues with ``Name: text``."""
+    rng = random.Random(seed)
+    out = ["WEBVTT", ""]
+    t, n = 0.0, 0
+    speakers = ("Dr. Lena Ortiz", "Maya", "Daniel Okafor")
+    while t < hours * 3600:
+        n += 1
+        length = rng.uniform(1.5, 8.0)
+        out += [
+            str(n),
+            f"{_vtt_time(t)} --> {_vtt_time(t + length)}",
+            f"{rng.choice(speakers)}: {_sentence(rng)}",
+            "",
+        ]
+        t += length + rng.uniform(0.1, 3.0)
+    path.write_text("\n".join(out), encoding="utf-8")
+    return n
+
+
+FLOOR_PATTERN = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2,4}), (\d{1,2}):(\d{2}) - ([^:]+): ")
+
+
+def floor(path: Path) -> int:
+    """The floor: read, split into lines, one compiled regex match per line."""
+    hits = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if FLOOR_PATTERN.match(line):
+            hits += 1
+    return hits
+
+
+def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def measure(path: Path, options: ParseOptions, repeat: int) -> dict[str, Any]:
+    floor_s, _ = best_of(repeat, lambda: floor(path))
+    parse_s, conv = best_of(repeat, lambda: load(path, options))
+    n = len(conv.messages)
+    return {
+        "messages": n,
+        "turns": len(conv.turns),
+        "bytes": path.stat().st_size,
+        "parse_seconds": round(parse_s, 4),
+        "floor_seconds": round(floor_s, 4),
+        "messages_per_second": round(n / parse_s),
+        "ratio_to_floor": round(parse_s / floor_s, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--hours", type=float, default=2.0)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        chat = Path(tmp) / "WhatsApp Chat with Maya.txt"
+        whatsapp_export(chat, args.messages)
+        vtt = Path(tmp) / "session.vtt"
+        vtt_transcript(vtt, args.hours)
+        therapist = ParseOptions(therapists=("Dr. Lena Ortiz",))
+        report = {
+            "benchmark": "ingest",
+            "baseline": "floor = read file + splitlines() + one compiled regex match per line",
+            "target_ratio": 5.0,
+            "whatsapp": measure(chat, ParseOptions(), args.repeat),
+            "webvtt": measure(vtt, therapist, args.repeat),
+        }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Turning library errors into what a person at a terminal reads (the only place that
+does): a one-line message with code, file, line and what was expected; never a traceback
+unless REATTUNE_DEBUG=1."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from reattune.errors import ReattuneError
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 70
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_error(error: ReattuneError) -> None:
+    err_console.print(f"[bold red]error[/] {error}", markup=True)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Catalogued errors → message + exit 2; anything else → short notice + exit 70."""
+    try:
+        yield
+    except ReattuneError as exc:
+        print_error(exc)
+        raise typer.Exit(EXIT_INPUT) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if os.environ.get("REATTUNE_DEBUG") == "1":
+            raise
+        err_console.print(
+            f"[bold red]internal error[/] {type(exc).__name__} — this is a bug in reattune; "
+            "run again with REATTUNE_DEBUG=1 to see the details",
+        )
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def guarded(fn: Callable[P, R]) -> Callable[P, R]:
+    """Decorator form of ``user_errors`` for command functions."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with user_errors():
+            return fn(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,179 @@
+"""``reattune``: the command line entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from reattune import __version__
+from reattune.cli.errors import EXIT_INPUT, guarded, print_error
+from reattune.cli.options import (
+    DateOrderOpt,
+    Encoding,
+    Files,
+    Format,
+    MaxBytes,
+    PartnerA,
+    PartnerB,
+    Therapist,
+    Timezone,
+    TurnGap,
+    parse_options,
+)
+from reattune.errors import ReattuneError
+from reattune.examples import copy_examples
+from reattune.ingest import DEFAULT_TURN_GAP_SECONDS, load, parsers
+from reattune.ingest.source import DEFAULT_MAX_BYTES
+from reattune.ingest.summary import summarize
+
+app = typer.Typer(
+    name="reattune",
+    help="See, pause and repair the pursue-withdraw cycle — offline, on your own machine.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"reattune {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """reattune reads couples' conversations and shows the cycle."""
+
+
+def _print_summary(s: dict[str, Any]) -> None:
+    table = Table(title=s["file"], title_justify="left", show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("format", f"{s['format']} ({s['kind']}, {s['encoding']})")
+    table.add_row("messages", f"{s['messages']} speech, {s['system_messages']} system")
+    table.add_row("turns", str(s["turns"]))
+    start, end = s["start"], s["end"]
+    if isinstance(start, float) and isinstance(end, float):
+        table.add_row("time", f"{start:.1f}s → {end:.1f}s of the recording")
+    elif start is not None:
+        zone = f" (times read in {s['timezone']})" if s["timezone"] else ""
+        table.add_row("time", f"{start} → {end}{zone}")
+    else:
+        table.add_row("time", "no times in the file")
+    for key, value in sorted(s["details"].items()):
+        table.add_row(key.replace("_", " "), str(value))
+    console.print(table)
+    people = Table("speaker", "role", "messages", "turns", title_justify="left")
+    for p in s["participants"]:
+        role = f"partner {p['partner']}" if p["partner"] else p["role"]
+        people.add_row(p["name"], role, str(p["messages"]), str(p["turns"]))
+    console.print(people)
+    if s["warnings"]:
+        console.print(f"[yellow]{len(s['warnings'])} warning(s)[/]")
+        for w in s["warnings"]:
+            where = f"{w['location']}: " if w["location"] else ""
+            console.print(f"  [yellow]{w['code']}[/] {where}{w['message']}")
+    console.print()
+
+
+@app.command()
+@guarded
+def inspect(
+    files: Files,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="One JSON object per file, one per line.")
+    ] = False,
+    format: Format = None,
+    encoding: Encoding = None,
+    date_order: DateOrderOpt = None,
+    timezone: Timezone = "UTC",
+    turn_gap: TurnGap = DEFAULT_TURN_GAP_SECONDS,
+    partner_a: PartnerA = None,
+    partner_b: PartnerB = None,
+    therapist: Therapist = None,
+    max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
+) -> None:
+    """Show what was read from each file: format, speakers and roles, counts, time span,
+    warnings."""
+    options = parse_options(
+        format=format,
+        encoding=encoding,
+        date_order=date_order,
+        timezone=timezone,
+        turn_gap=turn_gap,
+        partner_a=partner_a,
+        partner_b=partner_b,
+        therapist=therapist,
+        max_bytes=max_bytes,
+    )
+    failed = 0
+    for path in files:
+        try:
+            summary = summarize(load(path, options, strict_roles=False))
+        except ReattuneError as exc:
+            failed += 1
+            if json_out:
+                print(json.dumps({"file": str(path), "error": exc.to_dict()}, ensure_ascii=False))
+            else:
+                print_error(exc)
+            continue
+        if json_out:
+            print(json.dumps(summary, ensure_ascii=False))
+        else:
+            _print_summary(summary)
+    if failed:
+        raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+@guarded
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the demo into.")] = Path(
+        "reattune-demo"
+    ),
+) -> None:
+    """Read the bundled example conversations and write what was found into a folder."""
+    table = Table("example", "format", "speakers", "messages", "turns", title="reattune demo")
+    for example, path in copy_examples(out):
+        conversation = load(path, example.options)
+        summary = summarize(conversation)
+        target = path.with_name(path.name + ".summary.json")
+        target.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+        speakers = ", ".join(
+            f"{p['name']} ({'partner ' + p['partner'] if p['partner'] else p['role']})"
+            for p in summary["participants"]
+        )
+        table.add_row(
+            example.title,
+            summary["format"],
+            speakers,
+            str(summary["messages"]),
+            str(summary["turns"]),
+        )
+    console.print(table)
+    console.print(f"Wrote the examples and their summaries to [bold]{out.resolve()}[/]")
+
+
+@app.command()
+def formats() -> None:
+    """List the formats reattune reads."""
+    table = Table("name", "reads", "kind")
+    for name, parser in sorted(parsers().items()):
+        table.add_row(name, parser.title, parser.kind.value)
+    console.print(table)
+
+
+def run() -> None:
+    app()
