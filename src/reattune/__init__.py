@@ -7,4 +7,8 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+from reattune.analysis import analyze
+from reattune.ingest import load
+from reattune.settings import AnalysisSettings
+
+__all__ = ["AnalysisSettings", "__version__", "analyze", "load"]

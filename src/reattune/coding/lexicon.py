@@ -1,0 +1,184 @@
+"""Lexicons as data: loading the TOML files of ``reattune/data/lexicons`` and matching them.
+
+The compiled form groups the entries by code into one alternation per code (named groups
+tell which entry matched), so a turn is scanned once per code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from reattune.coding.text import inside, negated, quoted_ranges
+from reattune.errors import SettingsError
+
+_GAP = r"(?:[\s,]+(?:(?:um+|uh+|erm+|er|ah+|hmm+)[\s,]+)*)"
+_APOSTROPHE = "['’]?"
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconEntry:
+    id: str
+    code: str
+    pattern: str
+    score: float
+    explanation: str
+    negatable: bool = True
+    quoted: bool = False
+    edges: bool = True
+    tag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconMatch:
+    entry: LexiconEntry
+    start: int
+    end: int
+
+
+def _expand(pattern: str) -> str:
+    """Apply the lexicon conventions: apostrophes, filler-tolerant spaces."""
+    out = []
+    in_class = False
+    escaped = False
+    for ch in pattern:
+        if escaped:
+            out.append(ch)
+            escaped = False
+            continue
+        if ch == "\\":
+            out.append(ch)
+            escaped = True
+            continue
+        if ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        if not in_class and ch == "'":
+            out.append(_APOSTROPHE)
+        elif not in_class and ch == " ":
+            out.append(_GAP)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    version: str
+    entries: tuple[LexiconEntry, ...]
+    compiled: tuple[tuple[str, re.Pattern[str], tuple[LexiconEntry, ...]], ...]
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], origin: str) -> Lexicon:
+        try:
+            version = str(data["version"])
+            entries = tuple(
+                LexiconEntry(
+                    id=e["id"],
+                    code=e["code"],
+                    pattern=e["pattern"],
+                    score=float(e["score"]),
+                    explanation=e["explanation"],
+                    negatable=bool(e.get("negatable", True)),
+                    quoted=bool(e.get("quoted", False)),
+                    edges=bool(e.get("edges", True)),
+                    tag=e.get("tag"),
+                )
+                for e in data["entry"]
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SettingsError(
+                f"lexicon entry is incomplete ({exc})",
+                file=origin,
+                expected="entries with id, code, pattern, score, explanation",
+            ) from exc
+        by_code: dict[str, list[LexiconEntry]] = {}
+        for e in entries:
+            by_code.setdefault(e.code, []).append(e)
+        compiled = []
+        for code, group in by_code.items():
+            parts = []
+            for i, e in enumerate(group):
+                body = _expand(e.pattern)
+                if e.edges:
+                    body = rf"(?<![\w'’])(?:{body})(?![\w'’])"
+                parts.append(f"(?P<e{i}>{body})")
+            try:
+                rx = re.compile("|".join(parts), re.IGNORECASE | re.MULTILINE)
+            except re.error as exc:
+                raise SettingsError(
+                    f"a pattern of code {code} does not compile: {exc}", file=origin
+                ) from exc
+            compiled.append((code, rx, tuple(group)))
+        return cls(version=version, entries=entries, compiled=tuple(compiled))
+
+    @classmethod
+    def from_file(cls, path: Path) -> Lexicon:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read the lexicon ({exc})", file=str(path)) from exc
+        return cls.from_data(data, str(path))
+
+    def matches(self, text: str) -> Iterator[LexiconMatch]:
+        """Every entry match in ``text`` that is the speaker's own (not negated where the
+        entry is negatable, not inside quotation marks unless the entry allows it)."""
+        quotes = quoted_ranges(text)
+        for _code, rx, group in self.compiled:
+            for m in rx.finditer(text):
+                name = m.lastgroup
+                if name is None:
+                    continue
+                entry = group[int(name[1:])]
+                start, end = m.span(name)
+                if start == end:
+                    continue
+                if quotes and not entry.quoted and inside(quotes, start, end):
+                    continue
+                if entry.negatable and negated(text, start):
+                    continue
+                yield LexiconMatch(entry, start, end)
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    root = resources.files("reattune.data.lexicons")
+    text = root.joinpath("turn_codes.toml").read_text(encoding="utf-8")
+    return Lexicon.from_data(tomllib.loads(text), "reattune/data/lexicons/turn_codes.toml")
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInfo:
+    code: str
+    meaning: str
+    valence: int
+
+
+@dataclass(frozen=True, slots=True)
+class Codebook:
+    version: str
+    codes: dict[str, CodeInfo]
+
+    def valence(self, code: str) -> int:
+        info = self.codes.get(code)
+        return 0 if info is None else info.valence
+
+
+@cache
+def default_codebook() -> Codebook:
+    root = resources.files("reattune.data.lexicons")
+    data = tomllib.loads(root.joinpath("codebook.toml").read_text(encoding="utf-8"))
+    return Codebook(
+        version=str(data["version"]),
+        codes={
+            code: CodeInfo(code, str(v["meaning"]), int(v["valence"]))
+            for code, v in data["codes"].items()
+        },
+    )

@@ -1,0 +1,231 @@
+"""Stonewalling episodes and the processing / freeze / shutdown reading of slow replies.
+
+An episode opens only in active conflict, when the listener (a) leaves two or more
+consecutive bids unanswered, (b) gives two or more consecutive withdrawal replies, or (c)
+replies far slower than their own median with minimal content. A break request is a break,
+not stonewalling. It ends at the listener's first turn that takes up content, at a break
+request, or at the end of the data (censored). A slow but elaborated reply is processing
+and never opens an episode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reattune.coding import text as tx
+from reattune.episodes.timeline import Timeline
+from reattune.model.analysis import (
+    DelayedReply,
+    DelayKind,
+    EpisodeEnd,
+    StonewallCriterion,
+    StonewallingEpisode,
+)
+
+_CRITERION_WHY = {
+    StonewallCriterion.UNANSWERED_BIDS: "left {n} consecutive bids unanswered",
+    StonewallCriterion.WITHDRAWAL_REPLIES: "gave {n} withdrawal replies in a row",
+    StonewallCriterion.SLOW_MINIMAL: "replied {n}× slower than usual, with minimal content",
+}
+
+
+@dataclass(slots=True)
+class _Open:
+    criterion: StonewallCriterion
+    start_turn: int
+    strength: int
+    turns: list[int] = field(default_factory=list)
+
+
+def _slow_factor(tl: Timeline, i: int, baseline: float | None) -> float | None:
+    latency = tl.turns[i].latency
+    if latency is None or baseline is None or baseline <= 0:
+        return None
+    return latency / baseline
+
+
+def _elaborated(tl: Timeline, i: int, of: int | None) -> bool:
+    toks = tx.tokens(tl.turns[i].text)
+    if len(toks) < tl.settings.processing_min_tokens:
+        return False
+    return of is None or tl.takes_up_content(i, of)
+
+
+def delayed_replies(tl: Timeline) -> list[DelayedReply]:
+    """Every partner reply slower than ``stonewall_latency_factor`` × the speaker's own
+    median, read as processing, freeze, shutdown or an ordinary pause."""
+    out = []
+    baselines = {p: tl.latency_baseline(p) for p in tl.partners}
+    for i, turn in enumerate(tl.turns):
+        if turn.speaker not in baselines:
+            continue
+        base = baselines[turn.speaker]
+        factor = _slow_factor(tl, i, base)
+        if factor is None or base is None or factor < tl.settings.stonewall_latency_factor:
+            continue
+        prev = next((j for j in range(i - 1, -1, -1) if tl.turns[j].speaker != turn.speaker), None)
+        if tl.has(i, "flooding"):
+            kind, why = DelayKind.FREEZE, "says they are flooded or cannot think: freeze"
+        elif _elaborated(tl, i, prev):
+            kind, why = DelayKind.PROCESSING, "an elaborated, on-topic reply after the delay"
+        elif tl.withdraws(i) and tl.in_conflict(i):
+            kind, why = DelayKind.SHUTDOWN, "minimal or avoiding content in active conflict"
+        else:
+            kind, why = DelayKind.PAUSE, "an ordinary reply outside conflict"
+        assert turn.latency is not None
+        out.append(
+            DelayedReply(
+                turn=i,
+                speaker=turn.speaker,
+                latency=turn.latency,
+                baseline=base,
+                factor=round(factor, 2),
+                kind=kind,
+                explanation=f"reply {factor:.1f}× slower than the speaker's median: {why}",
+            )
+        )
+    return out
+
+
+def _trigger(tl: Timeline, pursuer: str, before: int) -> int | None:
+    for j in range(before, -1, -1):
+        if tl.turns[j].speaker == pursuer and (tl.pursues(j) or tl.has(j, "horseman.")):
+            return j
+    return None
+
+
+def _close(
+    tl: Timeline,
+    listener: str,
+    pursuer: str,
+    ep: _Open,
+    end_turn: int | None,
+    ended_by: EpisodeEnd,
+) -> StonewallingEpisode:
+    turns = tuple(sorted(set(ep.turns)))
+    start = tl.clock(ep.start_turn)
+    if end_turn is not None:
+        end = tl.clock(end_turn)
+    else:
+        ends = [e for t in turns if (e := tl.clock_end(t)) is not None]
+        end = max(ends) if ends else None
+    duration = None if start is None or end is None else max(0.0, end - start)
+    pursuer_turns = [t for t in turns if tl.turns[t].speaker == pursuer]
+    bids = [t for t in pursuer_turns if tl.pursues(t) or tl.has(t, "pursue.bid_in_silence")]
+    rate = None
+    if duration and duration > 0 and bids:
+        rate = round(len(bids) / (duration / 3600.0), 2)
+    trigger = _trigger(tl, pursuer, ep.start_turn)
+    lo = max(0, ep.start_turn - tl.settings.conflict_window_turns)
+    flooding = any(
+        tl.turns[j].speaker == listener and tl.has(j, "flooding")
+        for j in range(lo, ep.start_turn + 1)
+    )
+    why = _CRITERION_WHY[ep.criterion].format(n=ep.strength)
+    tail = {
+        EpisodeEnd.CONTENT: "until they took up the partner's content again",
+        EpisodeEnd.BREAK: "until they asked for a break",
+        EpisodeEnd.END_OF_DATA: "and the conversation ended first (censored)",
+    }[ended_by]
+    return StonewallingEpisode(
+        listener=listener,
+        pursuer=pursuer,
+        criterion=ep.criterion,
+        start_turn=ep.start_turn,
+        last_turn=turns[-1] if turns else ep.start_turn,
+        end_turn=end_turn,
+        start=start,
+        end=end,
+        duration_seconds=duration,
+        censored=ended_by is EpisodeEnd.END_OF_DATA,
+        ended_by=ended_by,
+        unanswered_bids=len([t for t in pursuer_turns if t >= ep.start_turn]),
+        pursuer_bids=len(bids),
+        pursuer_bid_rate_per_hour=rate,
+        trigger_turn=trigger,
+        trigger_codes=tuple(sorted(tl.codes(trigger))) if trigger is not None else (),
+        trigger_words=tl.topic_words(trigger) if trigger is not None else (),
+        flooding_before=flooding,
+        turns=turns,
+        explanation=f"In active conflict the listener {why}, {tail}; a protective shutdown, "
+        "not indifference.",
+    )
+
+
+def _episodes_for(tl: Timeline, listener: str, pursuer: str) -> list[StonewallingEpisode]:
+    s = tl.settings
+    baseline = tl.latency_baseline(listener)
+    out: list[StonewallingEpisode] = []
+    ep: _Open | None = None
+    unanswered: list[int] = []
+    withdrawals: list[int] = []
+    last_pursuer: int | None = None
+    for i, turn in enumerate(tl.turns):
+        if turn.speaker == pursuer:
+            last_pursuer = i
+            if ep is not None:
+                ep.turns.append(i)
+            elif tl.in_conflict(i) and (tl.pursues(i) or tl.has(i, "horseman.")):
+                unanswered.append(i)
+                if len(unanswered) >= s.stonewall_min_bids:
+                    ep = _Open(
+                        StonewallCriterion.UNANSWERED_BIDS,
+                        unanswered[0],
+                        len(unanswered),
+                        list(unanswered),
+                    )
+            continue
+        if turn.speaker != listener:
+            continue
+        unanswered = []
+        if tl.has(i, "break.request"):
+            if ep is not None:
+                out.append(_close(tl, listener, pursuer, ep, i, EpisodeEnd.BREAK))
+                ep = None
+            withdrawals = []
+            continue
+        if ep is not None:
+            if tl.takes_up_content(i, last_pursuer):
+                out.append(_close(tl, listener, pursuer, ep, i, EpisodeEnd.CONTENT))
+                ep = None
+            else:
+                ep.turns.append(i)
+            continue
+        conflict = tl.in_conflict(i)
+        factor = _slow_factor(tl, i, baseline)
+        if conflict and tl.withdraws(i) and not tl.takes_up_content(i, last_pursuer):
+            withdrawals.append(i)
+        else:
+            withdrawals = []
+        if len(withdrawals) >= s.stonewall_min_withdrawals:
+            ep = _Open(
+                StonewallCriterion.WITHDRAWAL_REPLIES,
+                withdrawals[0],
+                len(withdrawals),
+                list(withdrawals),
+            )
+            # the pursuer's turns in between belong to the episode too
+            ep.turns.extend(j for j in range(withdrawals[0], i) if tl.turns[j].speaker == pursuer)
+        elif (
+            conflict
+            and factor is not None
+            and factor >= s.stonewall_latency_factor
+            and tl.has(i, "withdraw.minimal")
+            and not _elaborated(tl, i, last_pursuer)
+        ):
+            start = last_pursuer if last_pursuer is not None else i
+            ep = _Open(StonewallCriterion.SLOW_MINIMAL, start, round(factor), [start, i])
+    if ep is not None:
+        out.append(_close(tl, listener, pursuer, ep, None, EpisodeEnd.END_OF_DATA))
+    return out
+
+
+def stonewalling_episodes(tl: Timeline) -> list[StonewallingEpisode]:
+    """Episodes for each partner as listener, in order of start."""
+    out: list[StonewallingEpisode] = []
+    if len(tl.partners) != 2:
+        return out
+    a, b = tl.partners
+    out += _episodes_for(tl, a, b)
+    out += _episodes_for(tl, b, a)
+    return sorted(out, key=lambda e: (e.start_turn, e.listener))

@@ -1,0 +1,123 @@
+"""The coded conversation as the episode finders read it: turns, their codes, the partners,
+and the small questions every finder asks (is this a pursuit? a withdrawal? how negative?)."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from reattune.coding import text as tx
+from reattune.coding.lexicon import Codebook, default_codebook
+from reattune.model import ConversationKind, Turn
+from reattune.model.codes import CodeSpan
+from reattune.settings import AnalysisSettings
+
+PURSUIT_CODES = ("pursue.", "horseman.criticism", "horseman.contempt")
+WITHDRAWAL_CODES = ("withdraw.",)
+STONEWALL_REPLY_CODES = ("withdraw.",)
+
+
+@dataclass(slots=True)
+class Timeline:
+    turns: Sequence[Turn]
+    spans: Sequence[Sequence[CodeSpan]]
+    kind: ConversationKind
+    partners: tuple[str, ...]
+    """Speaker ids of partner A and partner B (in that order), where known."""
+    settings: AnalysisSettings
+    codebook: Codebook = field(default_factory=default_codebook)
+    _codes: list[frozenset[str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._codes = [frozenset(s.code for s in spans) for spans in self.spans]
+
+    def codes(self, i: int) -> frozenset[str]:
+        return self._codes[i]
+
+    def has(self, i: int, *prefixes: str) -> bool:
+        return any(c.startswith(prefixes) for c in self._codes[i])
+
+    def pursues(self, i: int) -> bool:
+        return self.has(i, *PURSUIT_CODES)
+
+    def withdraws(self, i: int) -> bool:
+        return self.has(i, *WITHDRAWAL_CODES)
+
+    def negatives(self, i: int) -> int:
+        return sum(1 for c in self._codes[i] if self.codebook.valence(c) < 0)
+
+    def positives(self, i: int) -> int:
+        return sum(1 for c in self._codes[i] if self.codebook.valence(c) > 0)
+
+    def in_conflict(self, i: int) -> bool:
+        lo = max(0, i - self.settings.conflict_window_turns)
+        return any(self.pursues(j) or self.has(j, "horseman.") for j in range(lo, i + 1))
+
+    def other(self, speaker: str) -> str | None:
+        if len(self.partners) == 2 and speaker in self.partners:
+            return self.partners[1] if speaker == self.partners[0] else self.partners[0]
+        return None
+
+    def is_partner(self, speaker: str) -> bool:
+        return speaker in self.partners
+
+    def clock(self, i: int) -> float | None:
+        return self.turns[i].start
+
+    def clock_end(self, i: int) -> float | None:
+        return self.turns[i].end
+
+    def duration(self) -> float | None:
+        starts = [t.start for t in self.turns if t.start is not None]
+        ends = [t.end for t in self.turns if t.end is not None]
+        if not starts or not ends:
+            return None
+        return max(ends) - min(starts)
+
+    def latency_baseline(self, speaker: str) -> float | None:
+        """Median reply latency over the speaker's calm turns (all replies if none are calm)."""
+        calm, every = [], []
+        for i, t in enumerate(self.turns):
+            if t.speaker != speaker or t.latency is None or t.latency < 0:
+                continue
+            every.append(t.latency)
+            if not self.in_conflict(i):
+                calm.append(t.latency)
+        pool = calm if len(calm) >= 3 else every
+        return statistics.median(pool) if pool else None
+
+    def takes_up_content(self, i: int, of: int | None) -> bool:
+        """The turn engages: it carries no withdrawal code, or it is defensive, repairing,
+        validating or curious (defending is engaging). ``of`` is the partner's turn it
+        answers (kept for finders that weigh overlap)."""
+        del of
+        if self.has(
+            i,
+            "horseman.defensiveness",
+            "repair.",
+            "validation",
+            "antidote.",
+            "cycle.naming",
+            "interest",
+        ):
+            return True
+        return not self.withdraws(i)
+
+    def topic_words(self, i: int, limit: int = 5) -> tuple[str, ...]:
+        words = sorted(
+            (
+                w
+                for w in tx.content_words(self.turns[i].text)
+                if w not in _STOP and "'" not in w and "’" not in w
+            ),
+            key=lambda w: (-len(w), w),
+        )
+        return tuple(words[:limit])
+
+
+_STOP = frozenset(
+    "that this with what your have just like about there they them then when where would "
+    "could should really even dont don't can't cant will been were want need always never "
+    "because from into over also some more much very know think feel".split()
+)

@@ -1,0 +1,131 @@
+"""The measures a clinician documents, per partner and for the conversation."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+
+from reattune.coding import text as tx
+from reattune.episodes.timeline import Timeline
+from reattune.model import Conversation
+from reattune.model.analysis import (
+    Break,
+    BreakStatus,
+    ConversationMetrics,
+    Cycle,
+    Loop,
+    PartnerMetrics,
+    Recovery,
+    RepairAttempt,
+    RepairOutcome,
+    StonewallingEpisode,
+)
+
+HORSEMEN = (
+    "horseman.criticism",
+    "horseman.contempt",
+    "horseman.defensiveness",
+    "horseman.stonewalling",
+)
+ANTIDOTES = (
+    "antidote.gentle_startup",
+    "antidote.appreciation",
+    "antidote.responsibility",
+    "antidote.self_soothing",
+)
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 3) if values else None
+
+
+def partner_metrics(
+    conversation: Conversation,
+    tl: Timeline,
+    episodes: list[StonewallingEpisode],
+    repairs: list[RepairAttempt],
+) -> list[PartnerMetrics]:
+    out = []
+    for speaker in conversation.participants:
+        sid = speaker.id
+        idx = [i for i, t in enumerate(tl.turns) if t.speaker == sid]
+        counts: Counter[str] = Counter()
+        for i in idx:
+            counts.update(tl.codes(i))
+        toks = [tx.tokens(tl.turns[i].text) for i in idx]
+        all_toks = [t for ts in toks for t in ts]
+        you = sum(1 for t in all_toks if t in {"you", "your", "you're", "u", "ur", "yours"})
+        we = sum(1 for t in all_toks if t in {"we", "us", "our", "we're", "ours", "let's"})
+        mine = [e for e in episodes if e.listener == sid]
+        my_repairs = [r for r in repairs if r.speaker == sid]
+        wpm = [w for i in idx if (w := tl.turns[i].words_per_minute) is not None]
+        latencies = [lat for i in idx if (lat := tl.turns[i].latency) is not None]
+        out.append(
+            PartnerMetrics(
+                speaker=sid,
+                label=speaker.label,
+                turns=len(idx),
+                messages=sum(len(tl.turns[i].messages) for i in idx),
+                words=sum(len(tl.turns[i].text.split()) for i in idx),
+                median_turn_tokens=_median([float(len(t)) for t in toks]),
+                median_latency=_median(latencies),
+                baseline_latency=tl.latency_baseline(sid),
+                median_words_per_minute=_median(wpm),
+                code_counts=dict(sorted(counts.items())),
+                horsemen={h: counts.get(h, 0) for h in HORSEMEN},
+                antidotes={a: counts.get(a, 0) for a in ANTIDOTES},
+                demand=round(sum(1 for i in idx if tl.pursues(i)) / len(idx), 4) if idx else 0.0,
+                withdraw=round(sum(1 for i in idx if tl.withdraws(i)) / len(idx), 4)
+                if idx
+                else 0.0,
+                bids=counts.get("pursue.bid_in_silence", 0),
+                repair_attempts=len(my_repairs),
+                repair_successes=sum(1 for r in my_repairs if r.outcome is RepairOutcome.SUCCESS),
+                stonewalling_episodes=len(mine),
+                stonewalling_seconds=round(sum(e.duration_seconds or 0.0 for e in mine), 3),
+                cycle_namings=counts.get("cycle.naming", 0),
+                flooding=counts.get("flooding", 0),
+                you_talk=round(you / len(all_toks), 4) if all_toks else 0.0,
+                we_talk=round(we / len(all_toks), 4) if all_toks else 0.0,
+            )
+        )
+    return out
+
+
+def conversation_metrics(
+    conversation: Conversation,
+    tl: Timeline,
+    episodes: list[StonewallingEpisode],
+    loops: list[Loop],
+    cycles: list[Cycle],
+    repairs: list[RepairAttempt],
+    breaks: list[Break],
+    recovery: Recovery,
+) -> ConversationMetrics:
+    duration = tl.duration()
+    judged = [r for r in repairs if r.outcome is not RepairOutcome.UNDETERMINED]
+    neg = sum(tl.negatives(i) for i in range(len(tl.turns)))
+    pos = sum(tl.positives(i) for i in range(len(tl.turns)))
+    return ConversationMetrics(
+        kind=conversation.kind.value,
+        turns=len(tl.turns),
+        duration_seconds=duration,
+        stonewalling_episodes=len(episodes),
+        stonewalling_seconds=round(sum(e.duration_seconds or 0.0 for e in episodes), 3),
+        loops=len(loops),
+        cycles=len(cycles),
+        loops_per_hour=round(len(loops) / (duration / 3600.0), 3) if duration else None,
+        repair_attempts=len(repairs),
+        repair_success_rate=round(
+            sum(1 for r in judged if r.outcome is RepairOutcome.SUCCESS) / len(judged), 4
+        )
+        if judged
+        else None,
+        breaks=len(breaks),
+        breaks_honoured=sum(1 for b in breaks if b.status is BreakStatus.HONOURED),
+        recovery_seconds=recovery.recovery_seconds,
+        cycle_namings=sum(1 for i in range(len(tl.turns)) if tl.has(i, "cycle.naming")),
+        negative_codes=neg,
+        positive_codes=pos,
+        positive_negative_ratio=round(pos / neg, 3) if neg else None,
+    )
