@@ -57,11 +57,16 @@ def codes_of(text: str) -> dict[str, list[str]]:
         ("I think we're in our loop again", "cycle.naming", "we're in our loop again"),
         ("I'm starting to shut down", "cycle.naming", "I'm starting to shut down"),
         ("I need a break, back in 20 minutes", "break.request", "I need a break"),
-        ("Why can't you ever listen? Do you even care? What is wrong with you?",
-         "pursue.question_stack",
-         "Why can't you ever listen? Do you even care? What is wrong with you?"),
-        ("why would you do that\ndo you even care", "pursue.question_stack",
-         "why would you do that\ndo you even care"),  # questions without question marks
+        (
+            "Why can't you ever listen? Do you even care? What is wrong with you?",
+            "pursue.question_stack",
+            "Why can't you ever listen? Do you even care? What is wrong with you?",
+        ),
+        (
+            "why would you do that\ndo you even care",
+            "pursue.question_stack",
+            "why would you do that\ndo you even care",
+        ),  # questions without question marks
         ("You NEVER listen", "pursue.escalation", "NEVER"),
         ("I'm done with this!!!", "pursue.escalation", "!!!"),
         ("I'm done with you", "pursue.escalation", "I'm done with you"),
