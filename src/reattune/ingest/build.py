@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reattune.errors import RoleMappingError
 from reattune.ingest.base import ParseOptions, ParseResult
 from reattune.ingest.roles import assign_roles
 from reattune.ingest.source import Source
@@ -22,13 +23,17 @@ def build_conversation(
         if m.is_speech and m.sender is not None and m.sender not in order:
             order[m.sender] = None
     speakers = [(sid, result.names.get(sid, sid)) for sid in order]
-    participants, role_warnings = assign_roles(
-        speakers,
-        partner_a=options.partner_a,
-        partner_b=options.partner_b,
-        therapists=options.therapists,
-        strict=strict_roles,
-    )
+    try:
+        participants, role_warnings = assign_roles(
+            speakers,
+            partner_a=options.partner_a,
+            partner_b=options.partner_b,
+            therapists=options.therapists,
+            strict=strict_roles,
+        )
+    except RoleMappingError as exc:
+        exc.file = exc.file or source.name
+        raise
     messages = tuple(result.messages)
     return Conversation(
         kind=result.kind,

@@ -1,0 +1,5 @@
+"""``python -m reattune``."""
+
+from reattune.cli.main import run
+
+run()
