@@ -8,7 +8,7 @@ parser repeats that work.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import ClassVar, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -87,6 +87,18 @@ class Parser(Protocol):
     def sniff(self, source: Source) -> float: ...
 
     def parse(self, source: Source, options: ParseOptions) -> ParseResult: ...
+
+
+def note_backwards(result: ParseResult) -> None:
+    """Add one W106 when a message's time is earlier than the one before it."""
+    last: datetime | None = None
+    for m in result.messages:
+        if m.timestamp is None:
+            continue
+        if last is not None and m.timestamp < last:
+            result.warn("W106", "a message is dated before the one above it", m.location)
+            return
+        last = m.timestamp
 
 
 WARNING_CODES: dict[str, str] = {

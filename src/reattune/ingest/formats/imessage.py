@@ -60,8 +60,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import ClassVar
 
 from reattune.errors import MalformedFileError, TruncatedFileError
-from reattune.ingest.base import DateOrder, ParseOptions, ParseResult
-from reattune.ingest.formats.telegram import note_backwards
+from reattune.ingest.base import DateOrder, ParseOptions, ParseResult, note_backwards
 from reattune.ingest.source import Source
 from reattune.model import (
     ConversationKind,

@@ -41,7 +41,7 @@ from typing import Any, ClassVar
 
 from reattune.errors import MalformedFileError
 from reattune.ingest.base import ParseOptions, ParseResult
-from reattune.ingest.formats.telegram import complement, read_json
+from reattune.ingest.jsontext import complement, read_json
 from reattune.ingest.source import Source, read_source
 from reattune.model import (
     ConversationKind,

@@ -1,0 +1,582 @@
+"""WhatsApp chat exports ("Export chat" → ``.txt``, or the ``.zip`` with media).
+
+The app writes one message per line, continuation lines for multi-line messages, and a
+header whose shape depends on the phone and its locale (documented by the exports
+themselves; the same shapes are handled by Pustur/whatsapp-chat-parser and
+joweich/chat-miner, whose test logs we followed):
+
+- Android: ``12/03/2024, 21:14 - Alice: text`` or ``3/12/24, 9:14 PM - Alice: text``
+  (newer versions put U+202F before ``PM``; Spanish-style ``p. m.``); notices have no
+  ``Name:`` (``12/03/2024, 21:14 - Bob joined using this group's invite link``).
+- iOS: ``[12/03/2024, 21:14:05] Alice: text``, lines often led by U+200E; notices are
+  written as ``[…] Chat name: \u200e<notice>``, markers as ``Alice: \u200eimage omitted``.
+
+Dates use ``/``, ``.`` or ``-`` with 2- or 4-digit years; whether the day or the month
+comes first is decided from the whole file (``details["date_order"]``). Times carry no
+zone: they are read in ``ParseOptions.timezone``.
+
+The parse is one pass over the lines with one compiled regex per line; timestamps are
+built once per distinct (date, time) text.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from datetime import UTC, date, datetime, tzinfo
+from typing import ClassVar
+
+from reattune.errors import MalformedFileError
+from reattune.ingest.base import DateOrder, ParseOptions, ParseResult
+from reattune.ingest.source import Source
+from reattune.model import ConversationKind, Message, MessageKind, SourceLocation
+
+LRM = "\u200e"
+
+_HEADER = re.compile(
+    r"[\u200e\u200f]*(\[)?"
+    r"(\d{1,4}[/.\-] ?\d{1,2}[/.\-] ?\d{1,4})\.?,?[ \u00a0\u202f]"
+    r"(\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:[ \u00a0\u202f]?[aApP]\.?[ \u00a0\u202f]?[mM]\.?)?)"
+    r"(?(1)\] | [-\u2013] )"
+    r"(.*)"
+)
+"""One message header: (1) ``[`` on iOS, (2) date, (3) time, (4) the rest of the line."""
+
+_LOOKS_LIKE_HEADER = re.compile(
+    r"[\u200e\u200f]*\[?\d{1,4}[/.\-] ?\d{1,2}[/.\-] ?\d{1,4}\.?,?\s*\d{1,2}[:.]\d"
+)
+"""A line that starts like a header (date and time) even though it is not a valid one."""
+
+_HEADER_START = frozenset("0123456789[\u200e\u200f")
+
+_DATE_PARTS = re.compile(r"(\d+)\D+(\d+)\D+(\d+)")
+_TIME_PARTS = re.compile(r"(\d+)\D(\d+)(?:\D(\d+))?\s*(?:([aApP])\.?\s*[mM]\.?)?")
+
+_DIRECTION_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+# App markers in English, and in Spanish (a common export language; add others here).
+_EDITED = ("<This message was edited>", "<Se editó este mensaje.>")
+
+_DELETED = frozenset(
+    {
+        "This message was deleted",
+        "This message was deleted.",
+        "You deleted this message",
+        "You deleted this message.",
+        "Se eliminó este mensaje",
+        "Se eliminó este mensaje.",
+        "Eliminaste este mensaje",
+        "Eliminaste este mensaje.",
+    }
+)
+
+_MEDIA_OMITTED = frozenset({"<Media omitted>", "<Multimedia omitido>"})
+_VIEW_ONCE = "null"
+"""What Android writes for view-once media."""
+
+_WHOLE_MARKERS = _DELETED | {_VIEW_ONCE}
+
+_FIRST_TRIGGERS = frozenset(LRM + "MYTnSE")
+_LAST_TRIGGERS = frozenset(">)d")
+"""Cheap first test: a text that may hold a marker or notice starts or ends with one of
+these (``\u200e…``, ``Messages…``, ``You deleted…``, ``…omitted``, ``…>``, ``null``)."""
+
+_OMITTED = re.compile(
+    r"(?:^|[ \u200e])\u200e?((?:image|video|audio|sticker|GIF|document|Contact card|"
+    r"video note|voice message|contact) omitted)$"
+)
+_ATTACHED = "<attached: "
+_FILE_ATTACHED = (" (file attached)", " (archivo adjunto)")
+
+_PLAIN_NOTICE_PREFIXES = (
+    "Messages and calls are end-to-end encrypted",
+    "Messages to this group are now secured",
+    "Messages to this chat and calls are now secured",
+    "Missed voice call",
+    "Missed video call",
+    "Missed group voice call",
+    "Missed group video call",
+    "Your security code with ",
+)
+"""Notices recognised even without the U+200E iOS writes before them."""
+
+_NOTICE = re.compile(
+    r"(?:"
+    r"Messages\b.* end-to-end encrypt"
+    r"|Missed (?:group )?(?:voice|video) call\b"
+    r"|(?:Voice|Video|Group voice|Group video) call(?:,|$)"
+    r"|Your security code with .+ changed"
+    r"|.+'s security code changed"
+    r"|.+ joined using (?:this group's invite link|a group link|this community's invite link)"
+    r"|.+ joined from the community"
+    r"|.+ (?:added|removed) .+"
+    r"|.+ (?:left|joined|was added|was removed|were added|were removed)\.?$"
+    r"|.+ changed (?:their phone number|to \+?\d)"
+    r"|.+ changed (?:the subject|the group (?:name|description|icon)|this group's (?:icon|settings)"
+    r"|the settings|the group settings)"
+    r"|.+ deleted this group's (?:icon|description)"
+    r"|.+ created (?:group|this group|the group)\b"
+    r"|.+ (?:turned (?:on|off) (?:disappearing messages|admin approval)|pinned a message)"
+    r"|.+ is a contact\.?$"
+    r"|You (?:blocked|unblocked) this (?:contact|business)"
+    r"|You're (?:now|no longer) an admin"
+    r"|Disappearing messages were turned"
+    r"|This (?:chat|business) is (?:with a business account|now)"
+    r")"
+)
+"""App notices. Only trusted when iOS marks them with U+200E or they have no ``Name:``
+(the prefixes above excepted): ``X added Y`` could otherwise be someone's words."""
+
+_MAX_BACKWARDS_WARNINGS = 10
+
+_EXPECTED = (
+    "WhatsApp export lines such as '12/03/2024, 21:14 - Name: text' (Android) "
+    "or '[12/03/2024, 21:14:05] Name: text' (iOS)"
+)
+
+_Ymd = tuple[int, int, int]
+
+
+class WhatsAppParser:
+    """WhatsApp ``.txt`` exports from Android and iOS (also inside the app's ``.zip``)."""
+
+    name: ClassVar[str] = "whatsapp"
+    title: ClassVar[str] = "WhatsApp chat export (Android and iOS .txt/.zip)"
+    kind: ClassVar[ConversationKind] = ConversationKind.CHAT
+
+    def sniff(self, source: Source) -> float:
+        head = source.head()
+        if not head:
+            return 0.0
+        lines = head.splitlines()
+        if len(head) >= 4096 and len(lines) > 1:
+            lines.pop()  # probably cut in the middle
+        sample = [line for line in lines if line.strip()][:20]
+        if not sample:
+            return 0.0
+        hits = sum(1 for line in sample if _HEADER.match(line))
+        if hits == 0:
+            return 0.0
+        if hits * 2 >= len(sample):
+            return 0.95
+        return 0.6 if hits >= 2 else 0.3
+
+    def parse(self, source: Source, options: ParseOptions) -> ParseResult:
+        # Building 100,000s of small objects that make no reference cycles: the cyclic
+        # collector would only re-scan them again and again, so it waits until we are done.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return _Parse(source, options).run()
+        finally:
+            if paused:
+                gc.enable()
+
+
+class _Parse:
+    """One parse: find the headers, decide the date order, then build the messages."""
+
+    def __init__(self, source: Source, options: ParseOptions) -> None:
+        self.source = source
+        self.options = options
+        self.file = source.name
+        self.lines = source.lines()
+        self.result = ParseResult(kind=ConversationKind.CHAT)
+
+    # -- pass 1: where each record starts ---------------------------------------------
+
+    def run(self) -> ParseResult:
+        lines = self.lines
+        match = _HEADER.match
+        looks = _LOOKS_LIKE_HEADER.match
+        starts: list[int] = []
+        heads: list[re.Match[str] | None] = []
+        date_seq: list[tuple[str, int]] = []
+        last_date = ""
+        for i, line in enumerate(lines):
+            m = match(line)
+            if m is not None:
+                starts.append(i)
+                heads.append(m)
+                d = m.group(2)
+                if d != last_date:
+                    date_seq.append((d, i + 1))
+                    last_date = d
+            elif line[:1] in _HEADER_START and looks(line):
+                starts.append(i)
+                heads.append(None)  # a damaged header: kept as a fragment
+        if not date_seq:
+            first = next((n for n, line in enumerate(lines, 1) if line.strip()), 1)
+            raise MalformedFileError(
+                "no WhatsApp message header found",
+                file=self.file,
+                line=first,
+                expected=_EXPECTED,
+            )
+        self._leading(starts[0])
+        dates = self._decide_dates(date_seq)
+        self._build(starts, heads, dates)
+        return self.result
+
+    def _leading(self, first: int) -> None:
+        """Non-empty lines before the first header (not written by the app): fragments."""
+        body = [n for n in range(first) if self.lines[n].strip()]
+        if body:
+            lo, hi = body[0] + 1, body[-1] + 1
+            self.result.keep_fragment(
+                SourceLocation(self.file, line=lo, end_line=hi),
+                "\n".join(self.lines[lo - 1 : hi]),
+                f"lines {lo}-{hi} come before the first message header",
+            )
+
+    # -- the date order ---------------------------------------------------------------
+
+    def _decide_dates(self, date_seq: list[tuple[str, int]]) -> dict[str, _Ymd | None]:
+        first_line: dict[str, int] = {}
+        for d, n in date_seq:
+            first_line.setdefault(d, n)
+        parts: dict[str, tuple[str, str, str] | None] = {}
+        for d in first_line:
+            pm = _DATE_PARTS.match(d)
+            parts[d] = None if pm is None else (pm.group(1), pm.group(2), pm.group(3))
+        day_votes = [d for d, p in parts.items() if p and _vote(p) is DateOrder.DAY_FIRST]
+        month_votes = [d for d, p in parts.items() if p and _vote(p) is DateOrder.MONTH_FIRST]
+        details = self.result.details
+        wanted = self.options.date_order
+        basis = "file"
+        if wanted is not None:
+            against = month_votes if wanted is DateOrder.DAY_FIRST else day_votes
+            support = day_votes if wanted is DateOrder.DAY_FIRST else month_votes
+            if against and not support:
+                line = min(first_line[d] for d in against)
+                raise MalformedFileError(
+                    f"line {line}: the date does not fit --date-order {wanted.value}",
+                    file=self.file,
+                    line=line,
+                    expected=f"dates written {wanted.value}; this file is written the other "
+                    "way round (leave --date-order out to decide from the file)",
+                )
+            order, basis = wanted, "option"
+        elif day_votes or month_votes:
+            order = (
+                DateOrder.DAY_FIRST if len(day_votes) >= len(month_votes) else DateOrder.MONTH_FIRST
+            )
+        else:
+            order, basis = self._tie_break(date_seq, parts)
+        details["date_order"] = order.value
+        if all(p is not None and len(p[0]) >= 3 for p in parts.values()):
+            details["date_order"], basis = "year-first", "file"
+        details["date_order_basis"] = basis
+        return {d: _ymd(p, order) for d, p in parts.items()}
+
+    def _tie_break(
+        self, date_seq: list[tuple[str, int]], parts: dict[str, tuple[str, str, str] | None]
+    ) -> tuple[DateOrder, str]:
+        """Every date fits both orders: keep the one under which time runs forwards, else
+        assume day-first. Either way say so (W102)."""
+        back = {o: _backward_steps(date_seq, parts, o) for o in DateOrder}
+        if back[DateOrder.DAY_FIRST] != back[DateOrder.MONTH_FIRST]:
+            order = min(DateOrder, key=lambda o: back[o])
+            self.result.warn(
+                "W102",
+                f"every date fits both orders; {order.value} assumed because it keeps the "
+                "dates in time order (change it with --date-order)",
+            )
+            return order, "chronology"
+        if any(p is not None and len(p[0]) < 3 for p in parts.values()):
+            self.result.warn(
+                "W102",
+                "every date fits both orders; day-first assumed (change it with --date-order)",
+            )
+        return DateOrder.DAY_FIRST, "assumed"
+
+    # -- pass 2: messages -------------------------------------------------------------
+
+    def _build(
+        self,
+        starts: list[int],
+        heads: list[re.Match[str] | None],
+        dates: dict[str, _Ymd | None],
+    ) -> None:
+        result = self.result
+        file = self.file
+        lines = self.lines
+        zone = _zone(self.options)
+        messages: list[Message] = []
+        append = messages.append
+        times: dict[str, tuple[int, int, int] | None] = {}
+        stamps: dict[str, datetime | None] = {}
+        cur_date = ""
+        ymd: _Ymd | None = None
+        ios = android = twelve = 0
+        backwards = index = 0
+        prev_ts: datetime | None = None
+        speech, system = MessageKind.SPEECH, MessageKind.SYSTEM
+        total = len(starts)
+        n_lines = len(lines)
+        for k in range(total):
+            start = starts[k]
+            stop = starts[k + 1] if k + 1 < total else n_lines
+            end = stop - 1
+            if end > start:
+                while end > start and not lines[end].strip():
+                    end -= 1
+            m = heads[k]
+            if m is None:
+                self._fragment(start, end, "the line starts like a message header but is damaged")
+                continue
+            bracket, date_s, time_s, rest = m.groups()
+            # the timestamp, built once per distinct date and time
+            if date_s != cur_date:
+                cur_date = date_s
+                ymd = dates.get(date_s)
+                stamps = {}
+            ts = stamps.get(time_s)
+            if ts is None:
+                if ymd is None:
+                    self._fragment(start, end, "the message header has an impossible date")
+                    continue
+                hms = times.get(time_s)
+                if hms is None:
+                    hms = times[time_s] = _hms(time_s)
+                if hms is None:
+                    self._fragment(start, end, "the message header has an impossible time")
+                    continue
+                ts = stamps[time_s] = datetime(
+                    ymd[0], ymd[1], ymd[2], hms[0], hms[1], hms[2], 0, zone
+                )
+                if not time_s[-1].isdigit():
+                    twelve += 1
+            if bracket:
+                ios += 1
+            else:
+                android += 1
+            if prev_ts is not None and ts < prev_ts:
+                backwards += 1
+                if backwards <= _MAX_BACKWARDS_WARNINGS:
+                    result.warn(
+                        "W106",
+                        f"line {start + 1}: the time goes back against the message before",
+                        SourceLocation(file, line=start + 1),
+                    )
+            prev_ts = ts
+            if not rest:
+                self._fragment(start, end, "the message header has neither sender nor text")
+                continue
+            # sender and text
+            kind = speech
+            cut = rest.find(": ")
+            # A notice has no "Name: " unless a quoted group name holds ": ".
+            if cut > 0 and (
+                rest.find('"', 0, cut) < 0 or not _NOTICE.match(rest.lstrip(_DIRECTION_MARKS))
+            ):
+                sender: str | None = rest[:cut]
+                text = rest[cut + 2 :]
+            elif cut < 0 and rest[-1] == ":" and len(rest) > 1:
+                sender, text = rest[:-1], ""
+            else:
+                sender, text, kind = None, rest.lstrip(_DIRECTION_MARKS).replace(LRM, ""), system
+            if end > start:
+                text = "\n".join([text, *lines[start + 1 : end + 1]])
+            media: tuple[str, ...] = ()
+            edited = deleted = False
+            if sender is not None:
+                if not sender.isprintable():  # U+200E, U+202A… around the name
+                    sender = sender.strip(_DIRECTION_MARKS)
+                if end > start or (
+                    (text[:1] in _FIRST_TRIGGERS or text[-1:] in _LAST_TRIGGERS)
+                    and _may_hold_marker(text)
+                ):
+                    text, media, edited, deleted, notice = _classify(text)
+                    if notice:
+                        sender, kind = None, system
+            if kind is speech and not text and not media and not deleted:
+                result.warn(
+                    "W108",
+                    f"line {start + 1}: the message has no text and no attachment",
+                    SourceLocation(file, line=start + 1),
+                )
+            append(
+                Message(
+                    index,
+                    sender,
+                    text,
+                    SourceLocation(file, start + 1, end + 1),
+                    ts,
+                    None,
+                    None,
+                    kind,
+                    media,
+                    edited,
+                    deleted,
+                )
+            )
+            index += 1
+        if backwards > _MAX_BACKWARDS_WARNINGS:
+            result.warn(
+                "W106",
+                f"the time goes back {backwards} times in all "
+                f"(the first {_MAX_BACKWARDS_WARNINGS} are listed)",
+            )
+        result.messages = messages
+        result.timezone = self.options.timezone
+        result.warn(
+            "W103",
+            f"WhatsApp times carry no zone; read as {self.options.timezone} "
+            "(set it with --timezone)",
+        )
+        details = result.details
+        details["platform"] = "ios" if ios > android else "android"
+        details["clock"] = "12h" if twelve else "24h"
+        if self.source.members:
+            details["attachments_in_archive"] = str(len(self.source.members))
+
+    def _fragment(self, start: int, end: int, why: str) -> None:
+        lo, hi = start + 1, end + 1
+        self.result.keep_fragment(
+            SourceLocation(self.file, line=lo, end_line=hi),
+            "\n".join(self.lines[start : end + 1]),
+            f"line {lo}: {why}; kept as a fragment",
+        )
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _zone(options: ParseOptions) -> tzinfo:
+    # UTC is by far the most common setting; the fixed zone is the same instant, cheaper.
+    return UTC if options.timezone == "UTC" else options.zone()
+
+
+def _vote(p: tuple[str, str, str]) -> DateOrder | None:
+    """What one date says about the order: a first part over 12 is a day, and so on."""
+    if len(p[0]) >= 3:
+        return None  # year first: no question
+    a, b = int(p[0]), int(p[1])
+    if a > 12 >= b:
+        return DateOrder.DAY_FIRST
+    if b > 12 >= a:
+        return DateOrder.MONTH_FIRST
+    return None
+
+
+def _ymd(p: tuple[str, str, str] | None, order: DateOrder) -> _Ymd | None:
+    if p is None:
+        return None
+    if len(p[0]) >= 3:
+        y, mo, d = int(p[0]), int(p[1]), int(p[2])
+    elif order is DateOrder.DAY_FIRST:
+        d, mo, y = int(p[0]), int(p[1]), int(p[2])
+    else:
+        mo, d, y = int(p[0]), int(p[1]), int(p[2])
+    if y < 100:
+        y += 2000
+    try:
+        date(y, mo, d)
+    except ValueError:
+        return None
+    return y, mo, d
+
+
+def _backward_steps(
+    date_seq: list[tuple[str, int]],
+    parts: dict[str, tuple[str, str, str] | None],
+    order: DateOrder,
+) -> int:
+    steps = 0
+    prev: _Ymd | None = None
+    for d, _ in date_seq:
+        cur = _ymd(parts[d], order)
+        if cur is None:
+            continue
+        if prev is not None and cur < prev:
+            steps += 1
+        prev = cur
+    return steps
+
+
+def _hms(time_s: str) -> tuple[int, int, int] | None:
+    m = _TIME_PARTS.match(time_s)
+    if m is None:
+        return None
+    h, mi = int(m.group(1)), int(m.group(2))
+    s = int(m.group(3)) if m.group(3) else 0
+    half = m.group(4)
+    if half is not None:
+        if h > 12:
+            return None
+        if half in "aA":
+            h = 0 if h == 12 else h
+        elif h != 12:
+            h += 12
+    if h > 23 or mi > 59 or s > 59:
+        return None
+    return h, mi, s
+
+
+def _media_in(line: str) -> tuple[str, str] | None:
+    """(marker, text left on the line) when ``line`` holds an app's attachment marker."""
+    bare = line.lstrip(LRM)
+    if bare in _MEDIA_OMITTED:
+        return bare, ""
+    if bare.endswith("omitted"):
+        om = _OMITTED.search(bare)
+        if om is not None:
+            return om.group(1), bare[: om.start(1)].rstrip(" " + LRM)
+    if bare.endswith(">"):
+        at = bare.rfind(_ATTACHED)
+        if at >= 0:
+            return bare[at + len(_ATTACHED) : -1].strip(), bare[:at].rstrip(" " + LRM)
+    if bare.endswith(_FILE_ATTACHED):
+        name = bare[: bare.rfind(" (")].strip(LRM)
+        if name:
+            return name, ""
+    return None
+
+
+def _may_hold_marker(text: str) -> bool:
+    return (
+        text[:1] == LRM
+        or text in _WHOLE_MARKERS
+        or text.endswith(("omitted", ">", ")"))
+        or text.startswith(_PLAIN_NOTICE_PREFIXES)
+    )
+
+
+def _classify(text: str) -> tuple[str, tuple[str, ...], bool, bool, bool]:
+    """Separate what the app wrote from what the person wrote.
+
+    Returns (text, media, edited, deleted, is_notice)."""
+    edited = False
+    if text.endswith(_EDITED):
+        edited = True
+        text = text[: text.rfind("<")].rstrip(" " + LRM)
+    marked = text[:1] == LRM
+    if marked:
+        text = text.lstrip(LRM)
+    if text in _DELETED or text.startswith("This message was deleted by admin"):
+        return "", (), edited, True, False
+    if text == _VIEW_ONCE:
+        return "", (_VIEW_ONCE,), edited, False, False
+    if (
+        not edited
+        and "\n" not in text
+        and (marked or text.startswith(_PLAIN_NOTICE_PREFIXES))
+        and _NOTICE.match(text)
+        and _media_in(text) is None
+    ):
+        return text.replace(LRM, ""), (), False, False, True
+    media: list[str] = []
+    kept: list[str] = []
+    for line in text.split("\n"):
+        found = _media_in(line)
+        if found is None:
+            kept.append(line)
+            continue
+        media.append(found[0])
+        if found[1]:
+            kept.append(found[1])
+    return "\n".join(kept), tuple(media), edited, False, False
+
+
+PARSERS = (WhatsAppParser(),)
