@@ -125,7 +125,10 @@ class _Builder:
             self.result.warn("W108", f"segment {seg.where} has no text", seg.location)
         timestamp = None
         if self.recorded_at is not None:
-            timestamp = self.recorded_at + timedelta(seconds=start)
+            try:
+                timestamp = self.recorded_at + timedelta(seconds=start)
+            except OverflowError:
+                raise self.error(seg, '"start" is too large', TIME_EXPECTED) from None
         self.result.messages.append(
             Message(
                 index=len(self.result.messages),

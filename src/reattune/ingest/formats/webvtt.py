@@ -31,6 +31,7 @@ The module also holds the cue helpers the SubRip parser (``srt``) shares.
 
 from __future__ import annotations
 
+import bisect
 import html
 import itertools
 import re
@@ -201,11 +202,7 @@ def speaker_rules(cues: Sequence[Cue]) -> SpeakerRules:
 
 
 def _line_of(starts: list[int], offset: int) -> int:
-    index = 0
-    for i, s in enumerate(starts):
-        if s <= offset:
-            index = i
-    return index
+    return max(0, bisect.bisect_right(starts, offset) - 1)
 
 
 def split_cue(cue: Cue, rules: SpeakerRules, marks: Counter[str]) -> list[Segment]:
@@ -406,8 +403,11 @@ class WebVTTParser:
                 expected='"WEBVTT" on the first line',
             )
         result = ParseResult(kind=self.kind)
-        header_end = start
+        header_end = start  # the header runs to the first blank line (or, in sloppy files, cue)
         while header_end + 1 < len(lines) and lines[header_end + 1].strip():
+            ahead = lines[header_end + 1 : header_end + 3]
+            if any("-->" in line for line in ahead):
+                break
             header_end += 1
         result.structural_lines.append((start + 1, header_end + 1))
         for i in range(start + 1, header_end + 1):
