@@ -38,6 +38,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import ClassVar
 
 from reattune.errors import MalformedFileError
@@ -76,6 +77,7 @@ NAME_STOPWORDS = frozenset(
 _BAD_NAME_CHARS = set('?!;,"“”…/\\<>{}=*#@|~^`%$+')
 
 
+@lru_cache(maxsize=4096)
 def plausible_name(name: str) -> bool:
     """A speaker label: 1–40 characters, at most five words, starting with a letter, not only
     digits, none of ``?!;,"/\\<>`` and the like, and not a stop word such as ``Note``."""
@@ -131,6 +133,8 @@ def parse_timing(line: str) -> tuple[float, float] | None:
 
 def clean_markup(text: str) -> str:
     """Remove caption markup tags and decode HTML entities (``&nbsp;`` becomes a space)."""
+    if "<" not in text and "&" not in text:
+        return text
     text = _TAG.sub("", text)
     text = re.sub(r"&nbsp;|&#160;|&#xa0;", " ", text, flags=re.IGNORECASE)
     return html.unescape(text)
@@ -189,8 +193,9 @@ def speaker_rules(cues: Sequence[Cue]) -> SpeakerRules:
         texted += 1
         if _PAREN_LINE.match(texts[0]) and plausible_name(texts[0][1:-1]):
             paren += 1
-        found = [p for t in texts if (p := speaker_prefix(t)) is not None]
-        if found and speaker_prefix(texts[0]) is not None:
+        prefixes = [speaker_prefix(t) for t in texts]
+        found = [p for p in prefixes if p is not None]
+        if prefixes[0] is not None:
             prefixed += 1
         counts.update(p[0] for p in found)
     half = max(1, texted) / 2

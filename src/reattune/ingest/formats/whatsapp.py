@@ -8,15 +8,20 @@ joweich/chat-miner, whose test logs we followed):
 - Android: ``12/03/2024, 21:14 - Alice: text`` or ``3/12/24, 9:14 PM - Alice: text``
   (newer versions put U+202F before ``PM``; Spanish-style ``p. m.``); notices have no
   ``Name:`` (``12/03/2024, 21:14 - Bob joined using this group's invite link``).
-- iOS: ``[12/03/2024, 21:14:05] Alice: text``, lines often led by U+200E; notices are
-  written as ``[…] Chat name: \u200e<notice>``, markers as ``Alice: \u200eimage omitted``.
+- iOS: ``[12/03/2024, 21:14:05] Alice: text``, lines often led by U+200E (LEFT-TO-RIGHT
+  MARK); notices are written as ``[…] Chat name: <U+200E>notice``, markers as
+  ``Alice: <U+200E>image omitted``, or ``<attached: 00000012-PHOTO-….jpg>`` in a ``.zip``.
+
+App markers (``<Media omitted>``, ``This message was deleted``, ``<This message was
+edited>``…) become ``media``/``deleted``/``edited``, never text; notices become system
+messages without a sender. Markers are known in English and Spanish.
 
 Dates use ``/``, ``.`` or ``-`` with 2- or 4-digit years; whether the day or the month
 comes first is decided from the whole file (``details["date_order"]``). Times carry no
 zone: they are read in ``ParseOptions.timezone``.
 
-The parse is one pass over the lines with one compiled regex per line; timestamps are
-built once per distinct (date, time) text.
+Speed: one compiled regex match per line, then one step per message; timestamps are built
+once per distinct (date, time) text.
 """
 
 from __future__ import annotations
@@ -76,17 +81,20 @@ _VIEW_ONCE = "null"
 
 _WHOLE_MARKERS = _DELETED | {_VIEW_ONCE}
 
-_FIRST_TRIGGERS = frozenset(LRM + "MYTnSE")
-_LAST_TRIGGERS = frozenset(">)d")
+_FIRST_TRIGGERS = frozenset(LRM + "MYTnSEL")
+_LAST_TRIGGERS = frozenset(">)d" + LRM)
 """Cheap first test: a text that may hold a marker or notice starts or ends with one of
-these (``\u200e…``, ``Messages…``, ``You deleted…``, ``…omitted``, ``…>``, ``null``)."""
+these (U+200E, ``Messages…``, ``You deleted…``, ``…omitted``, ``…>``, ``null``…)."""
 
-_OMITTED = re.compile(
-    r"(?:^|[ \u200e])\u200e?((?:image|video|audio|sticker|GIF|document|Contact card|"
-    r"video note|voice message|contact) omitted)$"
+_OMITTED = frozenset(
+    f"{kind} omitted"
+    for kind in ("image", "video", "audio", "sticker", "GIF", "document", "Contact card")
 )
+"""iOS exports without media: the whole text, or the end of it after a U+200E
+(``"a.pdf" • 2 pages <U+200E>document omitted``)."""
 _ATTACHED = "<attached: "
-_FILE_ATTACHED = (" (file attached)", " (archivo adjunto)")
+_FILE_ATTACHED = re.compile(r"(\S.*\.\w{1,8}) \((?:file attached|archivo adjunto)\)")
+"""Android exports with media: ``IMG-20240312-WA0001.jpg (file attached)``, caption below."""
 
 _PLAIN_NOTICE_PREFIXES = (
     "Messages and calls are end-to-end encrypted",
@@ -97,12 +105,14 @@ _PLAIN_NOTICE_PREFIXES = (
     "Missed group voice call",
     "Missed group video call",
     "Your security code with ",
+    "Los mensajes y las llamadas están cifrados",
 )
 """Notices recognised even without the U+200E iOS writes before them."""
 
 _NOTICE = re.compile(
     r"(?:"
     r"Messages\b.* end-to-end encrypt"
+    r"|Los mensajes .*cifrados de extremo a extremo"
     r"|Missed (?:group )?(?:voice|video) call\b"
     r"|(?:Voice|Video|Group voice|Group video) call(?:,|$)"
     r"|Your security code with .+ changed"
@@ -381,8 +391,8 @@ class _Parse:
             media: tuple[str, ...] = ()
             edited = deleted = False
             if sender is not None:
-                if not sender.isprintable():  # U+200E, U+202A… around the name
-                    sender = sender.strip(_DIRECTION_MARKS)
+                if not sender.isprintable():  # U+200E, U+202A… around it, "~\u202fName"
+                    sender = sender.strip(_DIRECTION_MARKS).replace("\u202f", " ")
                 if end > start or (
                     (text[:1] in _FIRST_TRIGGERS or text[-1:] in _LAST_TRIGGERS)
                     and _may_hold_marker(text)
@@ -514,29 +524,30 @@ def _hms(time_s: str) -> tuple[int, int, int] | None:
     return h, mi, s
 
 
-def _media_in(line: str) -> tuple[str, str] | None:
+def _media_in(line: str, first: bool) -> tuple[str, str] | None:
     """(marker, text left on the line) when ``line`` holds an app's attachment marker."""
     bare = line.lstrip(LRM)
-    if bare in _MEDIA_OMITTED:
+    if bare in _MEDIA_OMITTED or bare in _OMITTED:
         return bare, ""
     if bare.endswith("omitted"):
-        om = _OMITTED.search(bare)
-        if om is not None:
-            return om.group(1), bare[: om.start(1)].rstrip(" " + LRM)
+        mark = bare.rfind(LRM)
+        if mark >= 0 and bare[mark + 1 :] in _OMITTED:
+            return bare[mark + 1 :], bare[:mark].rstrip(" " + LRM)
     if bare.endswith(">"):
         at = bare.rfind(_ATTACHED)
         if at >= 0:
             return bare[at + len(_ATTACHED) : -1].strip(), bare[:at].rstrip(" " + LRM)
-    if bare.endswith(_FILE_ATTACHED):
-        name = bare[: bare.rfind(" (")].strip(LRM)
-        if name:
-            return name, ""
+    if first and bare.endswith(")"):
+        fm = _FILE_ATTACHED.fullmatch(bare)
+        if fm is not None:
+            return fm.group(1), ""
     return None
 
 
 def _may_hold_marker(text: str) -> bool:
     return (
         text[:1] == LRM
+        or text[-1:] == LRM
         or text in _WHOLE_MARKERS
         or text.endswith(("omitted", ">", ")"))
         or text.startswith(_PLAIN_NOTICE_PREFIXES)
@@ -548,6 +559,8 @@ def _classify(text: str) -> tuple[str, tuple[str, ...], bool, bool, bool]:
 
     Returns (text, media, edited, deleted, is_notice)."""
     edited = False
+    if text[-1:] == LRM:  # iOS sometimes ends the last message with one
+        text = text.rstrip(LRM)
     if text.endswith(_EDITED):
         edited = True
         text = text[: text.rfind("<")].rstrip(" " + LRM)
@@ -563,13 +576,13 @@ def _classify(text: str) -> tuple[str, tuple[str, ...], bool, bool, bool]:
         and "\n" not in text
         and (marked or text.startswith(_PLAIN_NOTICE_PREFIXES))
         and _NOTICE.match(text)
-        and _media_in(text) is None
+        and _media_in(text, True) is None
     ):
         return text.replace(LRM, ""), (), False, False, True
     media: list[str] = []
     kept: list[str] = []
-    for line in text.split("\n"):
-        found = _media_in(line)
+    for i, line in enumerate(text.split("\n")):
+        found = _media_in(line, i == 0)
         if found is None:
             kept.append(line)
             continue
