@@ -6,6 +6,7 @@ and returns a ``Conversation``. Every problem is a catalogued ``InputError``.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from reattune.ingest.base import DEFAULT_TURN_GAP_SECONDS, DateOrder, ParseOptions, ParseResult
@@ -34,8 +35,17 @@ def load_source(
     options = options or ParseOptions()
     _ = source.text  # decoding errors (binary, wrong encoding) come before format errors
     parser = get(options.format) if options.format else sniff(source)
-    result = parser.parse(source, options)
-    return build_conversation(result, source, parser.name, options, strict_roles=strict_roles)
+    # Parsing builds 100,000s of small objects that make no reference cycles: the cyclic
+    # collector would only scan them again and again, so it waits until the end (a third
+    # less time on a 100,000-message export; measured with bench/ingest.py).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        result = parser.parse(source, options)
+        return build_conversation(result, source, parser.name, options, strict_roles=strict_roles)
+    finally:
+        if paused:
+            gc.enable()
 
 
 def load(

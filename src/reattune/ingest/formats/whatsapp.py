@@ -26,7 +26,6 @@ once per distinct (date, time) text.
 
 from __future__ import annotations
 
-import gc
 import re
 from datetime import UTC, date, datetime, tzinfo
 from typing import ClassVar
@@ -172,15 +171,7 @@ class WhatsAppParser:
         return 0.6 if hits >= 2 else 0.3
 
     def parse(self, source: Source, options: ParseOptions) -> ParseResult:
-        # Building 100,000s of small objects that make no reference cycles: the cyclic
-        # collector would only re-scan them again and again, so it waits until we are done.
-        paused = gc.isenabled()
-        gc.disable()
-        try:
-            return _Parse(source, options).run()
-        finally:
-            if paused:
-                gc.enable()
+        return _Parse(source, options).run()
 
 
 class _Parse:
