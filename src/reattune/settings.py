@@ -32,6 +32,9 @@ class AnalysisSettings:
     """Chats: a partner silent this long makes a bid a bid in silence (proposed)."""
     session_silence_seconds: float = 8.0
     """Sessions: the same for spoken turns (proposed)."""
+    backchannel_max_seconds: float = 1.0
+    """Sessions: a spoken backchannel ('mm-hm', 'yeah') this soon after the partner's turn,
+    or overlapping it, is validation, not a minimal reply (proposed)."""
     model_threshold: float = 0.7
     """A learned coder adds a code when its probability reaches this (proposed)."""
 

@@ -39,14 +39,6 @@ class CodingState:
     def negative(self, turn: int) -> bool:
         return any(s.family in NEGATIVE_FAMILIES for s in self.spans[turn])
 
-    def previous_other(self, turn: int) -> int | None:
-        """Index of the closest earlier turn by someone else."""
-        me = self.turns[turn].speaker
-        for j in range(turn - 1, -1, -1):
-            if self.turns[j].speaker != me:
-                return j
-        return None
-
     def in_conflict(self, turn: int) -> bool:
         """A negative code in this turn or in the last few turns (``conflict_window_turns``)."""
         lo = max(0, turn - self.settings.conflict_window_turns)

@@ -8,12 +8,61 @@ from __future__ import annotations
 from typing import ClassVar
 
 from reattune.coding import text as tx
-from reattune.coding.base import CodingState
+from reattune.coding.base import NEGATIVE_FAMILIES, CodingState
 from reattune.coding.lexicon import Lexicon, default_lexicon
+from reattune.model import ConversationKind
 from reattune.model.codes import CodeSpan, EvidenceKind
 
 WITHDRAW_REPLY_CODES = ("withdraw.deny", "withdraw.noncommittal", "withdraw.avoid")
 """Codes that describe a reply's evasion: they need a partner's move to evade."""
+
+POSITIVE = ("repair", "antidote", "break", "validation", "cycle", "interest")
+"""Code prefixes of engaging moves: a turn carrying one is not a minimal reply, and a question
+inside one is an invitation, not part of a question stack."""
+
+QUESTION_STACK = "rule.question_count"
+HOSTILE_STACK = "rule.hostile_questions"
+ALL_CAPS = "rule.all_caps"
+REPEATED_PUNCTUATION = "rule.repeated_punctuation"
+INTENSITY_RULES = frozenset({QUESTION_STACK, ALL_CAPS, REPEATED_PUNCTUATION})
+"""Structural cues that intensify negativity but are not negative on their own: capitals and
+"!!" in "HAPPY BIRTHDAY!!", two questions in "what time? should I bring wine?". They count
+only in conflict or next to another negative code of the same turn."""
+
+"""Sessions: a backchannel this prompt after the partner's turn acknowledges it (proposed;
+overlapping speech always does)."""
+
+REPORTABLE = ("pursue.", "withdraw.", "horseman.", "break.request")
+"""Codes that a verb of saying before them turns into reported speech."""
+
+ACCEPTED_AFTER_REPAIR = ("repair.attempt", "antidote.responsibility", "break.return")
+"""After one of these from the partner, "it's fine" / "all good" accepts, it does not deny."""
+
+CONFLICT_ONLY = frozenset(
+    {
+        "soothe.pause",
+        "contempt.sarcasm",
+        "contempt.sarcastic_opener",
+        "escalation.threat_in_conflict",
+        "escalation.swearing_in_conflict",
+        "escalation.unbelievable",
+        "defensive.yes_but",
+        "defensive.excuse",
+    }
+)
+"""Lexicon entries that mean what they say only in conflict (or next to flooding or another
+negative code of the turn): "give me a sec" is self-soothing only with something to calm down
+from, "great job" and "Perfect! see you at 6" are sarcasm only in a fight, "holy shit" and
+"I'm done!" are joy as often as anger, "yeah but" and "I was busy" defend only against a
+complaint."""
+
+REPLY_ONLY = frozenset({"exit.going_to_bed"})
+"""Lexicon entries that withdraw only as a reply to the partner's move ("I'm going to bed" to
+"can we talk?"), not as a closing ("good night", "bye!") in a calm chat."""
+
+ADDRESSED_ONLY = frozenset({"contempt.insult"})
+"""Lexicon entries that are contempt only when aimed at the partner ("you're pathetic", "you
+idiot") or said on their own ("pathetic."), not "traffic is insane" or "I'm such an idiot"."""
 
 
 def _span(
@@ -29,6 +78,17 @@ def _span(
 ) -> CodeSpan:
     return CodeSpan(
         code, turn, start, end, round(min(1.0, max(0.0, score)), 3), why, kind, ref, tag
+    )
+
+
+def _conflict_before(state: CodingState, i: int, *also: str) -> bool:
+    """A negative code (or one of ``also``) in the last few turns before ``i``; a bid for
+    contact alone ("hello??") reaches out, it does not make a conflict."""
+    lo = max(0, i - state.settings.conflict_window_turns)
+    return any(
+        (x.family in NEGATIVE_FAMILIES and x.code != "pursue.bid_in_silence") or x.code in also
+        for j in range(lo, i)
+        for x in state.spans[j]
     )
 
 
@@ -72,12 +132,22 @@ class StructureCoder:
         minimum = state.settings.question_stack_min
         for i, turn in enumerate(state.turns):
             text = turn.text
-            qs = tx.questions(text)
+            hostile_turn = any(
+                x.code in ("pursue.blame", "horseman.contempt") for x in state.spans[i]
+            )
+            inviting = [
+                (x.start, x.end)
+                for x in state.spans[i]
+                if x.code.startswith(POSITIVE) and not hostile_turn
+            ]
+            qs = [
+                (a, b)
+                for a, b in tx.questions(text)
+                if (len(tx.tokens(text[a:b])) >= 2 or tx.hostile_question(text[a:b]))
+                and not any(lo < b and a < hi for lo, hi in inviting)
+            ]
             if len(qs) >= minimum:
-                hostile = any(
-                    text[a:b].lstrip().lower().startswith(("why", "what is wrong", "do you even"))
-                    for a, b in qs
-                )
+                hostile = any(tx.hostile_question(text[a:b]) for a, b in qs)
                 state.spans[i].append(
                     _span(
                         "pursue.question_stack",
@@ -88,7 +158,7 @@ class StructureCoder:
                         f"{len(qs)} questions in one turn"
                         + (", some rhetorical ('why…', 'do you even…')" if hostile else ""),
                         EvidenceKind.RULE,
-                        "rule.question_count",
+                        HOSTILE_STACK if hostile else QUESTION_STACK,
                     )
                 )
             for a, b in tx.shouting(text):
@@ -101,7 +171,7 @@ class StructureCoder:
                         0.6,
                         f"written in capitals: “{text[a:b]}”",
                         EvidenceKind.RULE,
-                        "rule.all_caps",
+                        ALL_CAPS,
                     )
                 )
             for a, b in tx.repeated_punctuation(text):
@@ -115,7 +185,7 @@ class StructureCoder:
                             0.45 + 0.05 * min(b - a, 5),
                             f"repeated punctuation “{text[a:b]}”",
                             EvidenceKind.RULE,
-                            "rule.repeated_punctuation",
+                            REPEATED_PUNCTUATION,
                         )
                     )
 
@@ -123,21 +193,32 @@ class StructureCoder:
 class ContextCoder:
     """Codes that depend on the conversation around the turn:
 
+    - words that are not the speaker's own move are dropped: a withdrawal phrase echoing the
+      partner ("not now?? then when") and any code after a verb of saying ("you always say
+      later", "I'm sorry I said you never listen", "I could say I need a break");
     - ``withdraw.minimal``: a short reply (≤ ``minimal_max_tokens`` tokens of shorthand, a
       lone emoji, or far shorter than the partner's long turn) that takes up none of the
-      partner's words — only when the partner just made a move (conflict, a question, or a
-      long turn), so "ok" to "can you get milk" stays uncoded;
-    - evasive replies (deny, noncommittal, topic change) need a partner move to evade;
-    - ``pursue.bid_in_silence`` needs silence: the speaker's previous turn is also theirs,
-      or the partner has been silent past the silence threshold; a second or third message
-      before any reply that asks or presses is itself a bid;
+      partner's words — only when the partner's turn asks for more (conflict, an open
+      question, or a long turn), so "ok" to "can you get milk?" stays uncoded; in speech a
+      backchannel ("mm-hm", "yeah") over the partner or promptly in calm is ``validation``;
+    - evasive replies (deny, noncommittal, topic change, leaving) need a partner move to
+      evade; a denial ("I'm fine", "idk") also needs an issue to deny (conflict, a concern
+      raised, a complaint), and "it's fine" after the partner's apology accepts it;
+    - entries that mean what they say only in conflict (``CONFLICT_ONLY``: sarcastic "great
+      job", "holy shit", "I'm done!", "yeah but") or only aimed at the partner
+      (``ADDRESSED_ONLY``: "pathetic", not "traffic is insane");
+    - capitals, "!!" and neutral question pairs only where there is negativity to intensify;
+    - ``pursue.bid_in_silence`` needs silence: the speaker's previous turn awaits a reply
+      that has not come, or the partner has been silent past the silence threshold; a
+      second or third message before any reply that asks or presses is itself a bid;
     - ``horseman.defensiveness`` is stronger right after a criticism, weaker without one;
     - ``break.agree`` needs the partner's request, ``break.return`` an earlier request;
     - ``validation`` is a response: it needs a partner turn before it;
     - ``horseman.criticism`` mirrors ``pursue.blame``; ``antidote.responsibility`` is also a
-      repair attempt (type responsibility);
-    - escalation across turns: a speaker's negativity rising over their previous turn in
-      conflict.
+      repair attempt (type responsibility); gentle start-up and interest do not survive
+      blame or contempt in the same turn;
+    - escalation across turns: a speaker's distinct negative codes rising by two over their
+      previous, already negative turn, in conflict.
     """
 
     name: ClassVar[str] = "context"
@@ -147,24 +228,35 @@ class ContextCoder:
         "horseman.criticism",
         "repair.attempt",
         "pursue.escalation",
+        "validation",
     )
     requires: ClassVar[tuple[str, ...]] = ("lexicon", "structure")
 
     def apply(self, state: CodingState) -> None:
         break_requested_at: int | None = None
         negativity: dict[str, int] = {}
-        for i in range(len(state.turns)):
-            prev = state.previous_other(i)
+        prev: int | None = None  # the closest earlier turn by someone else
+        run = 0  # how many turns in a row by this speaker, this one included
+        turns = state.turns
+        for i, turn in enumerate(turns):
+            if i > 0 and turns[i - 1].speaker != turn.speaker:
+                prev, run = i - 1, 1
+            else:
+                run += 1
+            self._echo(state, i, prev)
             self._evasion(state, i, prev)
+            self._gates(state, i)
+            self._intensity(state, i)
             self._minimal(state, i, prev)
-            self._bids(state, i, prev)
+            self._bids(state, i, prev, run)
             self._defensiveness(state, i, prev)
             break_requested_at = self._breaks(state, i, break_requested_at)
             if prev is None:  # validation answers someone
                 self._drop(state, i, "validation")
             self._mirrors(state, i)
             if state.has(i, "pursue.blame", "horseman.contempt"):
-                self._drop(state, i, "antidote.gentle_startup")  # not gentle with blame in it
+                # not gentle, nor an open invitation, with blame or contempt in it
+                self._drop(state, i, "antidote.gentle_startup", "interest")
             self._escalation(state, i, negativity)
 
     @staticmethod
@@ -182,27 +274,145 @@ class ContextCoder:
             or len(tx.tokens(text)) >= state.settings.minimal_partner_min_tokens
         )
 
+    @staticmethod
+    def _asks_for_more(state: CodingState, prev: int) -> bool:
+        """The partner's turn calls for more than a token reply: it is in conflict, raises an
+        issue ("are you ok?"), is long, or asks an open question ("what's wrong?"). A yes/no
+        request ("can you grab milk?") is answered by "ok"."""
+        text = state.turns[prev].text
+        if state.in_conflict(prev) or tx.raises_issue(text):
+            return True
+        if len(tx.tokens(text)) >= state.settings.minimal_partner_min_tokens:
+            return True
+        return any(tx.open_question(text[a:b]) for a, b in tx.questions(text))
+
+    @staticmethod
+    def _echo(state: CodingState, i: int, prev: int | None) -> None:
+        """Words that are not the speaker's own move right now:
+
+        - a withdrawal phrase that repeats the partner's words ("not now?? then when") is
+          thrown back at them, quoted without quotation marks;
+        - a negative code or a break request right after a verb of saying ("you always say
+          later", "I'm sorry for saying you never listen", "I could say I need twenty
+          minutes") reports speech, past or planned.
+        """
+        spans = state.spans[i]
+        if not any(x.kind is EvidenceKind.LEXICON and x.code.startswith(REPORTABLE) for x in spans):
+            return
+        text = state.turns[i].text
+        other = tx.normalised(state.turns[prev].text) if prev is not None else ""
+        spans[:] = [
+            x
+            for x in spans
+            if not (
+                x.kind is EvidenceKind.LEXICON
+                and x.code.startswith(REPORTABLE)
+                and (
+                    tx.reported(text, x.start)
+                    or (x.family == "withdraw" and tx.echoes(text[x.start : x.end], other))
+                )
+            )
+        ]
+
+    @staticmethod
+    def _issue_raised(state: CodingState, prev: int) -> bool:
+        """The partner's turn puts an issue on the table: conflict, a concern or complaint
+        ("what's wrong?", "can we talk about…", a gentle start-up), or a long turn."""
+        text = state.turns[prev].text
+        return (
+            state.in_conflict(prev)
+            or state.has(prev, "antidote.gentle_startup")
+            or tx.raises_issue(text)
+            or len(tx.tokens(text)) >= state.settings.minimal_partner_min_tokens
+        )
+
     def _evasion(self, state: CodingState, i: int, prev: int | None) -> None:
+        """Evasive replies need a partner's move to evade; a denial ("I'm fine", "idk") and
+        leaving ("I'm going to bed") need an issue to deny or leave (``_issue_raised``), not
+        "how are you?" or "coming to bed?"."""
         if not (prev == i - 1 and self._partner_moved(state, prev)):
             self._drop(state, i, *WITHDRAW_REPLY_CODES)
+            state.spans[i][:] = [x for x in state.spans[i] if x.ref not in REPLY_ONLY]
+            return
+        assert prev is not None
+        if not self._issue_raised(state, prev):
+            self._drop(state, i, "withdraw.deny")
+            state.spans[i][:] = [x for x in state.spans[i] if x.ref not in REPLY_ONLY]
+        if state.has(prev, *ACCEPTED_AFTER_REPAIR):
+            self._drop(state, i, "withdraw.deny")  # "it's fine" accepts the repair
+        if state.has(i, "repair.", "validation", "antidote.responsibility", "interest"):
+            self._drop(state, i, "withdraw.deny", "withdraw.noncommittal")  # engages
+
+    @staticmethod
+    def _intensity(state: CodingState, i: int) -> None:
+        """Capitals, "!!" and neutral question pairs count only where there is negativity to
+        intensify: another negative code in the turn, or conflict in the turns before."""
+        spans = state.spans[i]
+        if not any(x.ref in INTENSITY_RULES for x in spans):
+            return
+        if any(x.family in NEGATIVE_FAMILIES and x.ref not in INTENSITY_RULES for x in spans):
+            return
+        if _conflict_before(state, i):
+            return
+        spans[:] = [x for x in spans if x.ref not in INTENSITY_RULES]
+
+    @staticmethod
+    def _gates(state: CodingState, i: int) -> None:
+        """Lexicon entries that need a target (``ADDRESSED_ONLY``) or a conflict
+        (``CONFLICT_ONLY``) to mean what they say."""
+        spans = state.spans[i]
+        refs = {x.ref for x in spans}
+        if not (refs & CONFLICT_ONLY or refs & ADDRESSED_ONLY):
+            return
+        text = state.turns[i].text
+        alone = len(tx.tokens(text)) <= state.settings.minimal_max_tokens
+        spans[:] = [
+            x for x in spans if x.ref not in ADDRESSED_ONLY or alone or tx.addressed(text, x.start)
+        ]
+        if not any(x.ref in CONFLICT_ONLY for x in spans):
+            return
+        if any(
+            (x.family in NEGATIVE_FAMILIES or x.code == "flooding")
+            and x.ref not in CONFLICT_ONLY
+            and x.ref not in INTENSITY_RULES
+            for x in spans
+        ):
+            return
+        if _conflict_before(state, i, "flooding"):
+            return
+        spans[:] = [x for x in spans if x.ref not in CONFLICT_ONLY]
 
     def _minimal(self, state: CodingState, i: int, prev: int | None) -> None:
         s = state.settings
         spans = state.spans[i]
         turn = state.turns[i]
-        positive = any(
-            x.code.startswith(("repair", "antidote", "break", "validation", "cycle")) for x in spans
-        )
-        if prev is None or prev != i - 1 or positive or not self._partner_moved(state, prev):
+        positive = any(x.code.startswith((*POSITIVE, "flooding")) for x in spans)
+        if prev is None or prev != i - 1 or positive:
             return
-        prev_text = state.turns[prev].text
         toks = tx.tokens(turn.text)
-        p_toks = tx.tokens(prev_text)
-        if tx.content_words(turn.text) & tx.content_words(prev_text):
-            return
         short = len(toks) <= s.minimal_max_tokens and (
             not toks or all(t in tx.SHORTHAND for t in toks) or tx.is_only_emoji(turn.text)
         )
+        if short and self._backchannel(state, i, prev, toks):
+            spans.append(
+                _span(
+                    "validation",
+                    i,
+                    0,
+                    len(turn.text),
+                    0.5,
+                    "a spoken backchannel that acknowledges the partner while they speak",
+                    EvidenceKind.CONTEXT,
+                    "context.backchannel",
+                )
+            )
+            return
+        if not self._asks_for_more(state, prev):
+            return
+        prev_text = state.turns[prev].text
+        p_toks = tx.tokens(prev_text)
+        if tx.content_words(turn.text) & tx.content_words(prev_text):
+            return
         relative = len(p_toks) >= s.minimal_partner_min_tokens and len(
             toks
         ) <= s.minimal_ratio * len(p_toks)
@@ -224,22 +434,51 @@ class ContextCoder:
                 )
             )
 
-    def _bids(self, state: CodingState, i: int, prev: int | None) -> None:
+    @staticmethod
+    def _backchannel(state: CodingState, i: int, prev: int, toks: tuple[str, ...]) -> bool:
+        """In speech, "mm-hm", "yeah", "right" said over the partner, or promptly outside
+        conflict, is a sign of listening (validation), not a minimal reply. A flat "okay."
+        after a pause in a fight stays minimal."""
+        if state.kind is not ConversationKind.SESSION or not all(t in tx.BACKCHANNEL for t in toks):
+            return False
+        latency = state.turns[i].latency
+        if latency is None:
+            return False
+        if latency < 0:
+            return True
+        return latency <= state.settings.backchannel_max_seconds and not state.in_conflict(prev)
+
+    @staticmethod
+    def _awaits_reply(state: CodingState, j: int) -> bool:
+        """Turn ``j`` leaves the partner something to answer: anything but a closing word
+        ("k", "ok", "lol", an emoji), thanks or a goodbye."""
+        toks = tx.tokens(state.turns[j].text)
+        if (
+            not toks
+            or all(t in tx.SHORTHAND for t in toks)
+            or tx.is_only_emoji(state.turns[j].text)
+        ):
+            return False
+        return not state.has(j, "antidote.appreciation", "withdraw.exit")
+
+    def _bids(self, state: CodingState, i: int, prev: int | None, run: int) -> None:
+        """A bid needs a silent partner: the speaker's previous turn awaits a reply that has
+        not come, or the partner has said nothing for the silence threshold. A new message
+        after one's own "k" or "thanks" starts something new; it is not a bid."""
         turns = state.turns
         turn = turns[i]
         spans = state.spans[i]
-        own_run = i > 0 and turns[i - 1].speaker == turn.speaker
-        silent_long = turn.latency is not None and turn.latency >= state.silence_seconds()
-        if not (own_run or silent_long or prev is None):
+        awaiting = run > 1 and self._awaits_reply(state, i - 1)
+        silent_long = False
+        if prev is not None:
+            start, partner_end = turn.start, turns[prev].end
+            if start is not None and partner_end is not None:
+                silent_long = start - partner_end >= state.silence_seconds()
+        if not (awaiting or silent_long or prev is None):
             self._drop(state, i, "pursue.bid_in_silence")
             return
-        if not own_run or prev is None or any(x.code == "pursue.bid_in_silence" for x in spans):
+        if not awaiting or prev is None or any(x.code == "pursue.bid_in_silence" for x in spans):
             return
-        run = 1
-        j = i - 1
-        while j >= 0 and turns[j].speaker == turn.speaker:
-            run += 1
-            j -= 1
         if tx.questions(turn.text) or any(x.code.startswith("pursue") for x in spans):
             spans.append(
                 _span(
@@ -320,10 +559,20 @@ class ContextCoder:
 
     @staticmethod
     def _escalation(state: CodingState, i: int, negativity: dict[str, int]) -> None:
+        """Negativity intensifying across turns: the speaker's distinct negative codes (the
+        criticism mirror of blame not counted twice) up by two over their previous turn,
+        which was already negative — a first negative turn starts a conflict, it does not
+        escalate one."""
         turn = state.turns[i]
-        neg = sum(1 for x in state.spans[i] if x.family in ("pursue", "horseman"))
+        neg = len(
+            {
+                x.code
+                for x in state.spans[i]
+                if x.family in ("pursue", "horseman") and x.code != "horseman.criticism"
+            }
+        )
         before = negativity.get(turn.speaker)
-        if before is not None and neg >= before + 2 and neg >= 3 and state.in_conflict(i):
+        if before and neg >= before + 2 and state.in_conflict(i):
             state.spans[i].append(
                 _span(
                     "pursue.escalation",

@@ -67,6 +67,14 @@ _NEGATORS = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(r"[.!?;:,\n]|\bbut\b|\band\b", re.IGNORECASE)
+_HOSTILE_QUESTION = re.compile(
+    r"\W*(?:(?:and|but|so|ok|okay|seriously|honestly|like|um|uh)[,\s]+)?"
+    r"(?:why (?:[\w'’]+ ){0,2}(?:you|u)\b|what(?:['’]s| is) (?:wrong|the matter) with|"
+    r"do (?:you|u) even|are (?:you|u) (?:serious|kidding|joking|even)|who do (?:you|u) think|"
+    r"what the (?:hell|fuck|heck|f)|how (?:could|can|dare) (?:you|u)|"
+    r"what(?:['’]s| is) (?:your|ur) problem|(?:is )?that(?:['’]s)? (?:all|it)\b)",
+    re.IGNORECASE,
+)
 _CAPS_WORD = re.compile(r"\b[A-Z][A-Z'’]+\b")
 _REPEATED_PUNCT = re.compile(r"[!?]{2,}|!{2,}")
 EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF\u2764\ufe0f\u200d]+")
@@ -106,6 +114,36 @@ def negated(text: str, start: int, window: int = 30) -> bool:
     return _NEGATORS.search(before) is not None
 
 
+_SECOND_PERSON = re.compile(
+    r"\b(?:you|u|ur|your|yours|you['’]re|youre|yourself|ya)\b", re.IGNORECASE
+)
+_SENTENCE_BREAK = re.compile(r"[.!?\n]")
+
+
+def addressed(text: str, start: int, window: int = 40) -> bool:
+    """Whether the words at ``start`` are aimed at the partner: the sentence before them names
+    the partner ("you're so stupid", "you idiot"), as opposed to "my boss is an idiot" or
+    "traffic is insane". Looks back to the last sentence break, at most ``window``
+    characters."""
+    before = text[max(0, start - window) : start]
+    breaks = list(_SENTENCE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end() :]
+    return _SECOND_PERSON.search(before) is not None
+
+
+_REPORTING = re.compile(
+    r"\b(?:say|says|said|saying|tell me|tells me|told me|telling me|go|goes|went)[\s:,]*[\"“'‘]?$",
+    re.IGNORECASE,
+)
+
+
+def reported(text: str, start: int, window: int = 25) -> bool:
+    """Whether the words at ``start`` are reported speech: right after a verb of saying
+    ("you always say idk", "you keep saying not now", "and you go 'fine'")."""
+    return _REPORTING.search(text[max(0, start - window) : start]) is not None
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """Sentence-like ranges (split at . ! ? and line breaks), stripped of outer spaces."""
     out = []
@@ -130,6 +168,66 @@ def questions(text: str) -> list[tuple[int, int]]:
         if seg.rstrip().endswith("?") or _QUESTION_START.match(seg):
             out.append((lo, hi))
     return out
+
+
+_OPEN_QUESTION = re.compile(
+    r"\W*(?:(?:and|but|so|ok|okay|seriously|honestly|like|um|uh)[,\s]+)?"
+    r"(?:what|why|how|where|who|whose|which)\b",
+    re.IGNORECASE,
+)
+
+BACKCHANNEL = frozenset(
+    {"mhm", "mmhm", "mmhmm", "mhmm", "hm", "mm", "huh", "yeah", "yes", "yep", "right", "okay"}
+    | {"ok", "sure"}
+    | {"true", "exactly", "totally", "i", "see", "got", "it", "oh", "wow", "really"}
+)
+"""Tokens of a spoken backchannel ("mm-hm", "yeah", "right", "I see"); fillers such as "mm"
+and "uh" are dropped from tokens already."""
+
+
+_RAISES_ISSUE = re.compile(
+    r"what(?:['’]s| is) (?:wrong|up with (?:you|u)|going on|the matter)|"
+    r"are (?:you|u) (?:ok|okay|alright|mad|upset|angry|annoyed|sure)\b|"
+    r"is (?:something|anything|everything) (?:wrong|ok|okay|alright)|"
+    r"(?:you|u) (?:seem|look|sound)(?:ed)? (?:[\w'’]+ )?(?:off|upset|quiet|down|sad|mad|angry|"
+    r"distant|weird|annoyed|stressed|cold|tense)\b|what happened|can we talk|we need to talk|"
+    r"talk to me|can i ask (?:you )?something|did i do something|"
+    r"why are (?:you|u) (?:so )?(?:quiet|upset|mad|angry|cold|distant)",
+    re.IGNORECASE,
+)
+
+
+def raises_issue(text: str) -> bool:
+    """The turn raises a problem or asks about one ("what's wrong?", "are you mad?", "you seem
+    off", "can we talk about…"): a reply of "I'm fine" or "idk" to it denies or evades."""
+    return _RAISES_ISSUE.search(text) is not None
+
+
+def open_question(question: str) -> bool:
+    """A question that asks for more than yes or no ("what's wrong?", "how was it?")."""
+    return _OPEN_QUESTION.match(question) is not None
+
+
+def hostile_question(question: str) -> bool:
+    """A rhetorical, hostile or motive-attributing question ("why would you…", "do you even…",
+    "what is wrong with you", "that's it?")."""
+    return _HOSTILE_QUESTION.match(question) is not None
+
+
+_NON_WORD = re.compile(r"[^\w'’]+")
+
+
+def normalised(text: str) -> str:
+    """Lower-cased words joined by single spaces, padded with one space on each side, so a
+    phrase can be looked up by word edges with a plain ``in``."""
+    return " " + _NON_WORD.sub(" ", text.lower().replace("’", "'")).strip() + " "
+
+
+def echoes(phrase: str, other: str) -> bool:
+    """Whether ``phrase`` repeats words the partner said (``other`` from ``normalised``):
+    "not now??" after "not now" is the partner's words thrown back, not the speaker's move."""
+    words = normalised(phrase)
+    return words.strip() != "" and words in other
 
 
 def shouting(text: str) -> list[tuple[int, int]]:

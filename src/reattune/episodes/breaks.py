@@ -97,6 +97,23 @@ def _mean_neg(tl: Timeline, turns: range) -> float:
     return round(sum(vals) / len(vals), 3) if vals else 0.0
 
 
+def _return(tl: Timeline, after: int, me: str) -> int | None:
+    """The requester's return: their first turn after ``after`` that says so ("I'm back",
+    "ready to talk"), else their first turn at all. The search stops at the requester's next
+    break request, so each stretch of the conversation is read once per requester."""
+    first: int | None = None
+    for j in range(after + 1, len(tl.turns)):
+        if tl.turns[j].speaker != me:
+            continue
+        if tl.has(j, "break.return"):
+            return j
+        if first is None:
+            first = j
+        if tl.has(j, "break.request"):
+            break
+    return first
+
+
 def find_breaks(tl: Timeline) -> list[Break]:
     s = tl.settings
     k = s.repair_window_turns
@@ -114,10 +131,7 @@ def find_breaks(tl: Timeline) -> list[Break]:
             ),
             None,
         )
-        after_agree = agree if agree is not None else i
-        ret = next((j for j in range(after_agree + 1, n) if tl.has(j, "break.return")), None)
-        if ret is None:
-            ret = next((j for j in range(after_agree + 1, n) if tl.turns[j].speaker == me), None)
+        ret = _return(tl, agree if agree is not None else i, me)
         agreed = _agreed(tl, i, agree)
         req_end = tl.clock_end(i)
         back = tl.clock(ret) if ret is not None else None

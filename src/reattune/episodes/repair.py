@@ -2,7 +2,9 @@
 
 A repair succeeds when the partner's next turn is not negative and the negative run ends
 (negativity in the ``repair_window_turns`` after is lower than before, or there was none);
-it fails when the partner's reply is negative or negativity goes on. Timing: early (first
+it fails when the partner's reply is negative or negativity goes on. The turns after are the
+exchange the repair opened: the partner's response and what follows, up to the repairer's own
+next turn after it. Timing: early (first
 3 minutes), middle, late (last 3 minutes); without times, the first/last tenth of turns.
 """
 
@@ -16,13 +18,20 @@ def _mean(values: list[int]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def _phase(tl: Timeline, i: int) -> Phase:
-    s = tl.settings
-    at = tl.clock(i)
+def _span(tl: Timeline) -> tuple[float, float] | None:
+    """First start and last end on the conversation's clock (computed once per analysis)."""
     starts = [t.start for t in tl.turns if t.start is not None]
     ends = [t.end for t in tl.turns if t.end is not None]
-    if at is not None and starts and ends:
-        first, last = min(starts), max(ends)
+    if not starts or not ends:
+        return None
+    return min(starts), max(ends)
+
+
+def _phase(tl: Timeline, i: int, span: tuple[float, float] | None) -> Phase:
+    s = tl.settings
+    at = tl.clock(i)
+    if at is not None and span is not None:
+        first, last = span
         if at - first < s.phase_seconds:
             return Phase.EARLY
         if last - at < s.phase_seconds:
@@ -36,8 +45,22 @@ def _phase(tl: Timeline, i: int) -> Phase:
     return Phase.MIDDLE
 
 
+def _exchange_after(tl: Timeline, i: int, response: int | None, k: int) -> list[int]:
+    """The k turns after the repair that judge it: the partner's response and what follows,
+    up to the repairer's next turn after that response (a fresh move of their own, judged on
+    its own), so a repair that landed is not undone by its maker's later complaint."""
+    me = tl.turns[i].speaker
+    out = []
+    for j in range(i + 1, min(len(tl.turns), i + 1 + k)):
+        if response is not None and j > response and tl.turns[j].speaker == me:
+            break
+        out.append(j)
+    return out
+
+
 def repair_attempts(tl: Timeline) -> list[RepairAttempt]:
     k = tl.settings.repair_window_turns
+    span = _span(tl)
     out = []
     for i, turn in enumerate(tl.turns):
         if not tl.is_partner(turn.speaker):
@@ -61,7 +84,7 @@ def repair_attempts(tl: Timeline) -> list[RepairAttempt]:
             ),
             None,
         )
-        after_turns = list(range(i + 1, min(len(tl.turns), i + 1 + k)))
+        after_turns = _exchange_after(tl, i, response, k)
         after = _mean([tl.negatives(j) for j in after_turns]) if after_turns else None
         if response is None or after is None:
             outcome = RepairOutcome.UNDETERMINED
@@ -85,7 +108,7 @@ def repair_attempts(tl: Timeline) -> list[RepairAttempt]:
                 response_turn=response,
                 negativity_before=round(before, 3),
                 negativity_after=None if after is None else round(after, 3),
-                phase=_phase(tl, i),
+                phase=_phase(tl, i, span),
                 at=tl.clock(i),
                 explanation=f"repair attempt ({', '.join(tags)}): {why}",
             )

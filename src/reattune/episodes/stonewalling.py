@@ -1,11 +1,16 @@
 """Stonewalling episodes and the processing / freeze / shutdown reading of slow replies.
 
 An episode opens only in active conflict, when the listener (a) leaves two or more
-consecutive bids unanswered, (b) gives two or more consecutive withdrawal replies, or (c)
-replies far slower than their own median with minimal content. A break request is a break,
-not stonewalling. It ends at the listener's first turn that takes up content, at a break
-request, or at the end of the data (censored). A slow but elaborated reply is processing
-and never opens an episode.
+consecutive bids unanswered — each bid followed by another, and the last by silence past
+``chat_silence_seconds`` / ``session_silence_seconds`` or by the end of the data, so a
+double text answered at once is no episode; (b) gives two or more consecutive minimal,
+denying or noncommittal replies (other withdrawal, such as "not now", neither counts nor
+breaks the run; a reply that takes up content does); or (c) replies far slower than their
+own median with minimal content. A break request is a break, not stonewalling: bids while
+the listener is on a requested time-out do not count. An episode ends at the listener's first
+turn that takes up content, at a break request, or at the end of the data (censored). A slow
+but elaborated, on-topic reply is processing and never opens an episode; flooding said of the
+present is a freeze, flooding recalled ("last night I was overwhelmed") is not.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reattune.coding import text as tx
-from reattune.episodes.timeline import Timeline
+from reattune.episodes.timeline import STONEWALL_REPLY_CODES, Timeline
 from reattune.model.analysis import (
     DelayedReply,
     DelayKind,
@@ -45,10 +50,28 @@ def _slow_factor(tl: Timeline, i: int, baseline: float | None) -> float | None:
 
 
 def _elaborated(tl: Timeline, i: int, of: int | None) -> bool:
+    """An elaborated, on-topic reply: long enough, no withdrawal in it (or engaging despite
+    one), and it takes up the partner's turn it answers."""
     toks = tx.tokens(tl.turns[i].text)
     if len(toks) < tl.settings.processing_min_tokens:
         return False
-    return of is None or tl.takes_up_content(i, of)
+    return of is None or (tl.takes_up_content(i, of) and tl.on_topic(i, of))
+
+
+def _flooded_now(tl: Timeline, i: int) -> bool:
+    """Flooding said of the present ("I can't think", "my heart is pounding"), not recalled
+    ("last night I was completely overwhelmed", tag ``recalled``)."""
+    return any(s.code == "flooding" and s.tag != "recalled" for s in tl.spans[i])
+
+
+def _after_break(tl: Timeline, i: int, prev: int | None) -> bool:
+    """The delay before turn ``i`` was a time-out: it returns from one, or it follows a break
+    request or agreement."""
+    if tl.has(i, "break.return"):
+        return True
+    if i > 0 and tl.has(i - 1, "break.request", "break.agree"):
+        return True
+    return prev is not None and tl.has(prev, "break.request", "break.agree")
 
 
 def delayed_replies(tl: Timeline) -> list[DelayedReply]:
@@ -56,22 +79,26 @@ def delayed_replies(tl: Timeline) -> list[DelayedReply]:
     median, read as processing, freeze, shutdown or an ordinary pause."""
     out = []
     baselines = {p: tl.latency_baseline(p) for p in tl.partners}
+    prev: int | None = None  # the closest earlier turn by someone else
     for i, turn in enumerate(tl.turns):
+        if i > 0 and tl.turns[i - 1].speaker != turn.speaker:
+            prev = i - 1
         if turn.speaker not in baselines:
             continue
         base = baselines[turn.speaker]
         factor = _slow_factor(tl, i, base)
         if factor is None or base is None or factor < tl.settings.stonewall_latency_factor:
             continue
-        prev = next((j for j in range(i - 1, -1, -1) if tl.turns[j].speaker != turn.speaker), None)
-        if tl.has(i, "flooding"):
+        if _after_break(tl, i, prev):
+            continue  # the silence was an agreed or requested time-out, not a slow reply
+        if _flooded_now(tl, i):
             kind, why = DelayKind.FREEZE, "says they are flooded or cannot think: freeze"
         elif _elaborated(tl, i, prev):
             kind, why = DelayKind.PROCESSING, "an elaborated, on-topic reply after the delay"
         elif tl.withdraws(i) and tl.in_conflict(i):
             kind, why = DelayKind.SHUTDOWN, "minimal or avoiding content in active conflict"
         else:
-            kind, why = DelayKind.PAUSE, "an ordinary reply outside conflict"
+            kind, why = DelayKind.PAUSE, "an ordinary turn after a pause"
         assert turn.latency is not None
         out.append(
             DelayedReply(
@@ -88,7 +115,10 @@ def delayed_replies(tl: Timeline) -> list[DelayedReply]:
 
 
 def _trigger(tl: Timeline, pursuer: str, before: int) -> int | None:
-    for j in range(before, -1, -1):
+    """The pursuer's last coded turn at or before ``before`` (looking back a bounded stretch,
+    three conflict windows)."""
+    lo = max(-1, before - 3 * tl.settings.conflict_window_turns - 1)
+    for j in range(before, lo, -1):
         if tl.turns[j].speaker == pursuer and (tl.pursues(j) or tl.has(j, "horseman.")):
             return j
     return None
@@ -118,7 +148,7 @@ def _close(
     trigger = _trigger(tl, pursuer, ep.start_turn)
     lo = max(0, ep.start_turn - tl.settings.conflict_window_turns)
     flooding = any(
-        tl.turns[j].speaker == listener and tl.has(j, "flooding")
+        tl.turns[j].speaker == listener and _flooded_now(tl, j)
         for j in range(lo, ep.start_turn + 1)
     )
     why = _CRITERION_WHY[ep.criterion].format(n=ep.strength)
@@ -152,6 +182,24 @@ def _close(
     )
 
 
+def _left_unanswered(tl: Timeline, bids: list[int], reply: int | None) -> int:
+    """How many of ``bids`` (the pursuer's bids since the listener last spoke) were left
+    unanswered: each bid the pursuer had to follow with another, and the last one too when
+    the listener's ``reply`` came only after the silence threshold (counted from whoever spoke
+    last), or never (``None``)."""
+    if not bids:
+        return 0
+    if reply is None:
+        return len(bids)
+    silence = tl.turns[reply].gap  # since whoever spoke last: a therapist may have taken the floor
+    if silence is None:
+        said, answered = tl.clock_end(bids[-1]), tl.clock(reply)
+        silence = None if said is None or answered is None else answered - said
+    if silence is not None and silence >= tl.silence_seconds():
+        return len(bids)
+    return len(bids) - 1
+
+
 def _episodes_for(tl: Timeline, listener: str, pursuer: str) -> list[StonewallingEpisode]:
     s = tl.settings
     baseline = tl.latency_baseline(listener)
@@ -160,29 +208,33 @@ def _episodes_for(tl: Timeline, listener: str, pursuer: str) -> list[Stonewallin
     unanswered: list[int] = []
     withdrawals: list[int] = []
     last_pursuer: int | None = None
+    on_break = False  # the listener asked for a time-out and has not spoken since
     for i, turn in enumerate(tl.turns):
         if turn.speaker == pursuer:
             last_pursuer = i
             if ep is not None:
                 ep.turns.append(i)
-            elif tl.in_conflict(i) and (tl.pursues(i) or tl.has(i, "horseman.")):
-                unanswered.append(i)
-                if len(unanswered) >= s.stonewall_min_bids:
-                    ep = _Open(
-                        StonewallCriterion.UNANSWERED_BIDS,
-                        unanswered[0],
-                        len(unanswered),
-                        list(unanswered),
-                    )
+            elif (
+                not on_break
+                and (tl.pursues(i) or tl.has(i, "horseman."))
+                and (unanswered or tl.in_conflict(i))
+            ):
+                unanswered.append(i)  # a bid in conflict, or one more in an unanswered run
             continue
         if turn.speaker != listener:
-            continue
+            continue  # a therapist's turn neither answers the bids nor ends the run
+        if ep is None:
+            left = _left_unanswered(tl, unanswered, i)
+            if left >= s.stonewall_min_bids:
+                ep = _Open(StonewallCriterion.UNANSWERED_BIDS, unanswered[0], left, unanswered)
         unanswered = []
+        on_break = False
         if tl.has(i, "break.request"):
             if ep is not None:
                 out.append(_close(tl, listener, pursuer, ep, i, EpisodeEnd.BREAK))
                 ep = None
             withdrawals = []
+            on_break = True
             continue
         if ep is not None:
             if tl.takes_up_content(i, last_pursuer):
@@ -193,10 +245,11 @@ def _episodes_for(tl: Timeline, listener: str, pursuer: str) -> list[Stonewallin
             continue
         conflict = tl.in_conflict(i)
         factor = _slow_factor(tl, i, baseline)
-        if conflict and tl.withdraws(i) and not tl.takes_up_content(i, last_pursuer):
-            withdrawals.append(i)
-        else:
+        if tl.takes_up_content(i, last_pursuer):
             withdrawals = []
+        elif conflict and tl.has(i, *STONEWALL_REPLY_CODES):
+            withdrawals.append(i)
+        # other withdrawal (avoiding, refusing) neither counts for (b) nor breaks the run
         if len(withdrawals) >= s.stonewall_min_withdrawals:
             ep = _Open(
                 StonewallCriterion.WITHDRAWAL_REPLIES,
@@ -206,6 +259,7 @@ def _episodes_for(tl: Timeline, listener: str, pursuer: str) -> list[Stonewallin
             )
             # the pursuer's turns in between belong to the episode too
             ep.turns.extend(j for j in range(withdrawals[0], i) if tl.turns[j].speaker == pursuer)
+            withdrawals = []
         elif (
             conflict
             and factor is not None
@@ -215,6 +269,9 @@ def _episodes_for(tl: Timeline, listener: str, pursuer: str) -> list[Stonewallin
         ):
             start = last_pursuer if last_pursuer is not None else i
             ep = _Open(StonewallCriterion.SLOW_MINIMAL, start, round(factor), [start, i])
+            withdrawals = []
+    if ep is None and _left_unanswered(tl, unanswered, None) >= s.stonewall_min_bids:
+        ep = _Open(StonewallCriterion.UNANSWERED_BIDS, unanswered[0], len(unanswered), unanswered)
     if ep is not None:
         out.append(_close(tl, listener, pursuer, ep, None, EpisodeEnd.END_OF_DATA))
     return out

@@ -15,7 +15,19 @@ from reattune.settings import AnalysisSettings
 
 PURSUIT_CODES = ("pursue.", "horseman.criticism", "horseman.contempt")
 WITHDRAWAL_CODES = ("withdraw.",)
-STONEWALL_REPLY_CODES = ("withdraw.",)
+STONEWALL_REPLY_CODES = ("withdraw.minimal", "withdraw.deny", "withdraw.noncommittal")
+"""Stonewalling (b): the replies that show no sign of listening (codebook)."""
+ENGAGING_CODES = (
+    "horseman.defensiveness",
+    "repair.",
+    "validation",
+    "antidote.",
+    "cycle.naming",
+    "interest",
+    "break.",
+)
+"""Codes of a turn that engages with the partner, even defensively."""
+BID_ONLY = "pursue.bid_in_silence"
 
 
 @dataclass(slots=True)
@@ -28,9 +40,15 @@ class Timeline:
     settings: AnalysisSettings
     codebook: Codebook = field(default_factory=default_codebook)
     _codes: list[frozenset[str]] = field(default_factory=list)
+    _conflict: list[bool] = field(default_factory=list)
+    _baselines: dict[str, float | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._codes = [frozenset(s.code for s in spans) for spans in self.spans]
+        self._conflict = [
+            any(c.startswith(("pursue.", "horseman.")) and c != BID_ONLY for c in codes)
+            for codes in self._codes
+        ]
 
     def codes(self, i: int) -> frozenset[str]:
         return self._codes[i]
@@ -51,8 +69,17 @@ class Timeline:
         return sum(1 for c in self._codes[i] if self.codebook.valence(c) > 0)
 
     def in_conflict(self, i: int) -> bool:
+        """Active conflict: a pursuit or horseman code in this turn or the last few
+        (``conflict_window_turns``). A bid for contact alone ("hello??", "you there?") reaches
+        out; it does not make a conflict."""
         lo = max(0, i - self.settings.conflict_window_turns)
-        return any(self.pursues(j) or self.has(j, "horseman.") for j in range(lo, i + 1))
+        return any(self._conflict[lo : i + 1])
+
+    def silence_seconds(self) -> float:
+        """How long a partner must stay silent for a bid to count as left unanswered."""
+        if self.kind is ConversationKind.SESSION:
+            return self.settings.session_silence_seconds
+        return self.settings.chat_silence_seconds
 
     def other(self, speaker: str) -> str | None:
         if len(self.partners) == 2 and speaker in self.partners:
@@ -76,7 +103,13 @@ class Timeline:
         return max(ends) - min(starts)
 
     def latency_baseline(self, speaker: str) -> float | None:
-        """Median reply latency over the speaker's calm turns (all replies if none are calm)."""
+        """Median reply latency over the speaker's calm turns (all replies if fewer than three
+        are calm); computed once per speaker."""
+        if speaker not in self._baselines:
+            self._baselines[speaker] = self._latency_baseline(speaker)
+        return self._baselines[speaker]
+
+    def _latency_baseline(self, speaker: str) -> float | None:
         calm, every = [], []
         for i, t in enumerate(self.turns):
             if t.speaker != speaker or t.latency is None or t.latency < 0:
@@ -92,17 +125,17 @@ class Timeline:
         validating or curious (defending is engaging). ``of`` is the partner's turn it
         answers (kept for finders that weigh overlap)."""
         del of
-        if self.has(
-            i,
-            "horseman.defensiveness",
-            "repair.",
-            "validation",
-            "antidote.",
-            "cycle.naming",
-            "interest",
-        ):
+        if self.has(i, *ENGAGING_CODES):
             return True
         return not self.withdraws(i)
+
+    def on_topic(self, i: int, of: int | None) -> bool:
+        """The turn answers ``of``: it engages (repair, validation, defence…) or shares a
+        content word with it."""
+        if of is None or self.has(i, *ENGAGING_CODES):
+            return True
+        mine = tx.content_words(self.turns[i].text) - _STOP
+        return bool(mine & tx.content_words(self.turns[of].text))
 
     def topic_words(self, i: int, limit: int = 5) -> tuple[str, ...]:
         words = sorted(

@@ -32,7 +32,8 @@ class CodeSpan:
     kind: EvidenceKind
     ref: str
     tag: str | None = None
-    """A sub-type where the codebook has one (the repair type: ``apology``, ``humour``…)."""
+    """A sub-type where the codebook has one: the repair type (``apology``, ``humour``…), or
+    ``recalled`` on ``flooding`` said about the past ("I was overwhelmed last night")."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.start <= self.end:
