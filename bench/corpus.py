@@ -45,6 +45,32 @@ UTTERANCES = [
 ]
 
 
+FILLERS = (
+    "tonight",
+    "again",
+    "honestly",
+    "really",
+    "now",
+    "at 7",
+    "tomorrow",
+    "please",
+    "ok",
+    "this week",
+    "after work",
+    "on Sunday",
+    "with your mum",
+    "about the kids",
+    "for real",
+)
+
+
+def _vary(rng: random.Random, text: str) -> str:
+    """Make most texts unique, so no cache of repeated texts flatters either side."""
+    if rng.random() < 0.8:
+        return f"{text} {rng.choice(FILLERS)} {rng.randint(1, 9999)}"
+    return text
+
+
 def chat(messages: int, seed: int = 3) -> Conversation:
     rng = random.Random(seed)
     t = datetime(2024, 1, 1, 8, tzinfo=UTC)
@@ -73,7 +99,7 @@ def session(turns: int, seed: int = 5) -> Conversation:
     for i in range(turns):
         who = rng.choice([s for s in speakers if s != last])
         last = who
-        text = " ".join(rng.choice(UTTERANCES) for _ in range(rng.randint(1, 2)))
+        text = " ".join(_vary(rng, rng.choice(UTTERANCES)) for _ in range(rng.randint(1, 2)))
         length = max(1.0, len(text.split()) / 2.6)
         msgs.append(
             Message(i, who, text, SourceLocation("bench", i + 1, i + 1), start=t, end=t + length)
