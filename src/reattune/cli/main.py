@@ -12,6 +12,7 @@ from rich.table import Table
 
 from reattune import __version__
 from reattune.cli.errors import EXIT_INPUT, guarded, print_error
+from reattune.cli.evaluate import eval_command
 from reattune.cli.options import (
     DateOrderOpt,
     Encoding,
@@ -173,6 +174,9 @@ def formats() -> None:
     for name, parser in sorted(parsers().items()):
         table.add_row(name, parser.title, parser.kind.value)
     console.print(table)
+
+
+app.command(name="eval")(eval_command)
 
 
 def run() -> None:

@@ -1,0 +1,363 @@
+"""Hand-made dense features that the learned coders add to their n-gram features.
+
+Each feature set is a named, versioned function ``(text, context) -> list[float]`` with a
+fixed list of feature names. A model file records the set's name and its feature names; the
+loader refuses a model whose names differ from the code's, so a changed feature can never be
+scored silently with old weights. The values are standardised with the training mean and
+scale stored in the model file.
+
+The lexicons are short, general-purpose marker lists (insults, sarcasm and
+over-generalisation markers, motivational-interviewing reflection stems, empathy phrases)
+written for this project; they are not taken from any published word list.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["FEATURE_SETS", "FeatureSet", "content_words"]
+
+_TOK = re.compile(r"[a-z0-9']+")
+_WORD2 = re.compile(r"[A-Za-z]{2,}")
+_MULTI_PUNCT = re.compile(r"[!?]{2,}")
+_ELLIPSIS = re.compile(r"\.\.\.|…")
+_QUOTE = re.compile(r"[\"“”]")
+_YOU_ARE = re.compile(r"\byou(?:'re| are)\b")
+_STARTS_INTERJECTION = re.compile(r"\s*(?:oh|wow|gee|yeah|sure|right|well)\b")
+_QUESTION_OPENING = re.compile(
+    r"^\s*(?:\w+[,.]\s*)*(?:what|how|why|when|where|who|which|do|does|did|is|are|was|were|can|"
+    r"could|would|will|have|has|should|may|tell me)\b"
+)
+
+FeatureFunction = Callable[[str, str], list[float]]
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """A named list of dense features and the function computing them for one document."""
+
+    name: str
+    names: tuple[str, ...]
+    compute: FeatureFunction
+
+
+def _words(text: str) -> set[str]:
+    return set(text.split())
+
+
+_INSULTS = _words(
+    "idiot idiots idiotic stupid stupidity moron morons moronic dumb fool fools foolish loser "
+    "losers pathetic clown clowns ignorant ignorance imbecile retard retarded jerk hypocrite "
+    "hypocrites liar liars troll trolls nonsense garbage trash crap bs scum sheep sheeple lunatic "
+    "lunatics crazy nuts delusional clueless brainless incompetent disgusting shameful "
+    "ridiculous absurd silly childish whine whining whiner whiners dope dolt dimwit nitwit twit "
+    "coward cowards freak pig pigs rat rats ass asshole bastard shut hate hateful"
+)
+_SARCASM = (
+    "oh great",
+    "oh wow",
+    "oh yes",
+    "oh yeah",
+    "oh really",
+    "yeah right",
+    "yeah, right",
+    "sure,",
+    "of course",
+    "how nice",
+    "thanks a lot",
+    "genius",
+    "brilliant",
+    "bravo",
+    "congratulations",
+    "wow",
+    "gee",
+    "lol",
+    "haha",
+    "lmao",
+    "rofl",
+    "/s",
+    ":p",
+    ";)",
+    "good luck",
+    "what a surprise",
+    "shocking",
+    "who knew",
+    "oh wait",
+    "really?",
+    "right?",
+    "puh-leeze",
+    "riiight",
+    "nice try",
+    "big surprise",
+    "give me a break",
+)
+_GENERALISATION = (
+    "you always",
+    "you never",
+    "always",
+    "never",
+    "everyone",
+    "everybody",
+    "nobody",
+    "all of you",
+    "you people",
+    "every time",
+    "typical",
+    "as usual",
+    "all these",
+    "those people",
+    "these people",
+)
+_SECOND = _words("you your you're youre yours yourself yourselves u ur")
+_FIRST = _words("i me my mine myself i'm im i've i'd")
+_WE = _words("we us our ours ourselves we're")
+_NEGATION = _words("not no never don't doesn't didn't isn't aren't wasn't can't won't nothing")
+
+
+def _count_markers(low: str, markers: tuple[str, ...]) -> int:
+    return sum(low.count(m) for m in markers)
+
+
+def _hostility_v1(text: str, context: str) -> list[float]:
+    del context
+    low = text.lower()
+    toks = _TOK.findall(low)
+    n = max(len(toks), 1)
+    letters = [c for c in text if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    caps_words = sum(1 for w in _WORD2.findall(text) if w.isupper())
+    return [
+        math.log1p(len(toks)),
+        min(text.count("?"), 5) / 5,
+        min(text.count("!"), 5) / 5,
+        1.0 if _MULTI_PUNCT.search(text) else 0.0,
+        1.0 if _ELLIPSIS.search(text) else 0.0,
+        upper / max(len(letters), 1),
+        min(caps_words, 5) / 5,
+        min(len(_QUOTE.findall(text)), 4) / 4,
+        sum(w in _SECOND for w in toks) / n,
+        sum(w in _FIRST for w in toks) / n,
+        sum(w in _WE for w in toks) / n,
+        sum(w in _NEGATION for w in toks) / n,
+        min(sum(w in _INSULTS for w in toks), 3) / 3,
+        min(_count_markers(low, _SARCASM), 3) / 3,
+        min(_count_markers(low, _GENERALISATION), 3) / 3,
+        1.0 if _YOU_ARE.search(low) else 0.0,
+        1.0 if _STARTS_INTERJECTION.match(low) else 0.0,
+    ]
+
+
+_HOSTILITY_V1 = FeatureSet(
+    name="hostility_v1",
+    names=(
+        "log_tokens",
+        "question_marks",
+        "exclamation_marks",
+        "repeated_punctuation",
+        "ellipsis",
+        "caps_ratio",
+        "caps_words",
+        "quote_marks",
+        "second_person_ratio",
+        "first_person_ratio",
+        "we_ratio",
+        "negation_ratio",
+        "insult_words",
+        "sarcasm_markers",
+        "generalisation_markers",
+        "you_are",
+        "starts_with_interjection",
+    ),
+    compute=_hostility_v1,
+)
+
+_STOP = _words(
+    "the a an and or but so to of in on at for with is are was were be been it this that i you "
+    "he she they we me my your um uh like just yeah okay ok mm hmm do did does have has had not "
+    "no yes well really know think"
+)
+_REFLECTION_STEMS = (
+    "it sounds like",
+    "sounds like",
+    "you feel",
+    "you're feeling",
+    "so you",
+    "you're saying",
+    "so you're",
+    "it seems",
+    "seems like",
+    "you want",
+    "you don't want",
+    "you've been",
+    "on one hand",
+    "on the other hand",
+    "what i'm hearing",
+    "you're not",
+    "you think",
+    "for you",
+    "you're worried",
+    "you'd like",
+    "you know that",
+    "part of you",
+)
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words of three or more characters that are not fillers or stop words."""
+
+    return {w for w in _TOK.findall(text.lower()) if len(w) > 2 and w not in _STOP}
+
+
+def _mi_v1(text: str, context: str) -> list[float]:
+    low = text.lower()
+    toks = _TOK.findall(low)
+    n = max(len(toks), 1)
+    mine = content_words(text)
+    theirs = content_words(context)
+    shared = len(mine & theirs)
+    return [
+        math.log1p(len(toks)),
+        1.0 if text.rstrip().endswith("?") else 0.0,
+        min(text.count("?"), 3) / 3,
+        1.0 if _QUESTION_OPENING.search(low) else 0.0,
+        min(_count_markers(low, _REFLECTION_STEMS), 3) / 3,
+        sum(w in ("you", "your", "you're", "you've", "you'd") for w in toks) / n,
+        sum(w in ("i", "me", "my", "i'm", "i've") for w in toks) / n,
+        shared / max(len(mine), 1),
+        shared / max(len(theirs), 1),
+        shared / max(len(mine | theirs), 1),
+        math.log1p(len(_TOK.findall(context.lower()))),
+        1.0 if "?" in context else 0.0,
+        1.0 if context == "" else 0.0,
+    ]
+
+
+_MI_V1 = FeatureSet(
+    name="mi_v1",
+    names=(
+        "log_tokens",
+        "ends_with_question_mark",
+        "question_marks",
+        "question_opening",
+        "reflection_stems",
+        "second_person_ratio",
+        "first_person_ratio",
+        "overlap_of_own_words",
+        "overlap_of_context_words",
+        "jaccard_with_context",
+        "context_log_tokens",
+        "context_has_question",
+        "no_context",
+    ),
+    compute=_mi_v1,
+)
+
+_EMOTION_PHRASES = (
+    "sorry",
+    "hug",
+    "hugs",
+    "feel for you",
+    "that sucks",
+    "heart goes",
+    "i'm so sorry",
+    "sad to hear",
+    "breaks my heart",
+    "proud of you",
+    "glad",
+    "happy for you",
+    "awful",
+    "terrible",
+    "must be hard",
+    "must be",
+    "i hope",
+    "<3",
+    "love",
+    "care",
+)
+_INTERPRETATION_PHRASES = (
+    "i understand",
+    "i know how",
+    "i know what",
+    "i've been",
+    "i have been",
+    "same here",
+    "me too",
+    "i feel you",
+    "i get it",
+    "i can relate",
+    "i went through",
+    "i used to",
+    "i had",
+    "i was",
+    "sounds like",
+    "it seems",
+    "you must",
+    "makes sense",
+)
+_EXPLORATION_PHRASES = (
+    "how do you",
+    "how are you",
+    "what happened",
+    "what do you",
+    "what makes you",
+    "do you want to talk",
+    "want to talk",
+    "can you tell",
+    "tell me",
+    "why do you",
+    "have you",
+    "do you feel",
+    "are you",
+    "what's going on",
+    "how long",
+    "what kind",
+)
+
+
+def _empathy_v1(text: str, context: str) -> list[float]:
+    low = text.lower()
+    toks = _TOK.findall(low)
+    n = max(len(toks), 1)
+    mine = content_words(text)
+    theirs = content_words(context)
+    shared = len(mine & theirs)
+    return [
+        math.log1p(len(toks)),
+        min(text.count("?"), 3) / 3,
+        1.0 if text.rstrip().endswith("?") else 0.0,
+        sum(w in _SECOND for w in toks) / n,
+        sum(w in _FIRST for w in toks) / n,
+        shared / max(len(mine), 1),
+        shared / max(len(theirs), 1),
+        min(text.count("!"), 3) / 3,
+        min(_count_markers(low, _EMOTION_PHRASES), 3) / 3,
+        min(_count_markers(low, _INTERPRETATION_PHRASES), 3) / 3,
+        min(_count_markers(low, _EXPLORATION_PHRASES), 3) / 3,
+        math.log1p(len(_TOK.findall(context.lower()))),
+    ]
+
+
+_EMPATHY_V1 = FeatureSet(
+    name="empathy_v1",
+    names=(
+        "log_tokens",
+        "question_marks",
+        "ends_with_question_mark",
+        "second_person_ratio",
+        "first_person_ratio",
+        "overlap_of_own_words",
+        "overlap_of_context_words",
+        "exclamation_marks",
+        "emotion_phrases",
+        "interpretation_phrases",
+        "exploration_phrases",
+        "context_log_tokens",
+    ),
+    compute=_empathy_v1,
+)
+
+FEATURE_SETS: dict[str, FeatureSet] = {fs.name: fs for fs in (_HOSTILITY_V1, _MI_V1, _EMPATHY_V1)}
+"""Every dense feature set by the name a model file uses."""

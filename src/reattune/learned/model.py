@@ -1,0 +1,549 @@
+"""Linear text models: the shipped file format, loading, and fast batch scoring.
+
+A model is a JSON file (metadata, feature blocks, training provenance, cross-validated
+figures) next to an ``.npz`` file of plain numeric arrays (weights, IDF values, vocabularies
+stored as UTF-8 bytes). Nothing is pickled: arrays are read with ``allow_pickle=False``.
+
+Scoring a batch builds one sparse feature matrix in coordinate form for all texts and
+multiplies it with the weight matrix once, so every output of a model (for example all seven
+UCC attributes) costs a single pass. Character n-grams are cached per word, which makes
+scoring a conversation (where the same words recur) much cheaper than re-analysing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import re
+import threading
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from reattune.learned.analyzers import (
+    ANALYZERS,
+    char_wb_word_ngrams,
+    word_ngrams,
+    word_tokens,
+)
+from reattune.learned.features import FEATURE_SETS, FeatureSet
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "DenseBlock",
+    "FeatureMatrix",
+    "LinearTextModel",
+    "ModelFormatError",
+    "ModelNotFoundError",
+    "TfidfBlock",
+    "available_models",
+    "load_model",
+    "load_model_file",
+    "save_model",
+]
+
+FORMAT = "reattune.linear-text-model"
+FORMAT_VERSION = 1
+MODELS_PACKAGE = "reattune.data.models"
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_CACHE_LIMIT = 200_000
+
+Source = Literal["text", "context"]
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+class ModelNotFoundError(LookupError):
+    """No shipped model has this name."""
+
+
+class ModelFormatError(ValueError):
+    """A model file is missing, inconsistent, or written by an unknown version."""
+
+
+@dataclass(frozen=True)
+class FeatureMatrix:
+    """A sparse matrix in coordinate form: ``value`` at (``row``, ``col``).
+
+    Entries are sorted by row; a (row, col) pair occurs at most once.
+    """
+
+    n_rows: int
+    n_cols: int
+    rows: IntArray
+    cols: IntArray
+    values: FloatArray
+
+    def toarray(self) -> FloatArray:
+        """The dense matrix (for tests and small inputs only)."""
+
+        out = np.zeros((self.n_rows, self.n_cols), dtype=np.float64)
+        out[self.rows, self.cols] = self.values
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class TfidfBlock:
+    """TF-IDF features of one text source, as scikit-learn's ``TfidfVectorizer`` makes them.
+
+    ``analyzer`` is ``word`` (default token pattern, lower-cased, word n-grams), ``char_wb``
+    (character n-grams inside word boundaries) or the name of a custom analyzer in
+    :data:`reattune.learned.analyzers.ANALYZERS`. Rows are L2-normalised, then multiplied
+    by ``weight``.
+    """
+
+    name: str
+    source: Source
+    analyzer: str
+    ngram_range: tuple[int, int]
+    sublinear_tf: bool
+    weight: float
+    vocabulary: Mapping[str, int]
+    idf: FloatArray
+    offset: int
+    _word_cache: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.idf)
+
+    def term_ids(self, doc: str) -> list[int]:
+        """Local column ids of every in-vocabulary term occurrence in ``doc``."""
+
+        get = self.vocabulary.get
+        if self.analyzer == "word":
+            terms = word_ngrams(word_tokens(doc), *self.ngram_range)
+            return [i for i in map(get, terms) if i is not None]
+        if self.analyzer == "char_wb":
+            out: list[int] = []
+            cache = self._word_cache
+            lo, hi = self.ngram_range
+            for word in doc.lower().split():
+                ids = cache.get(word)
+                if ids is None:
+                    grams = char_wb_word_ngrams(word, lo, hi)
+                    ids = [i for i in map(get, grams) if i is not None]
+                    with self._lock:
+                        if len(cache) >= _CACHE_LIMIT:
+                            cache.clear()
+                        cache[word] = ids
+                out.extend(ids)
+            return out
+        analyzer = ANALYZERS[self.analyzer]
+        return [i for i in map(get, analyzer(doc)) if i is not None]
+
+    def transform(self, docs: Sequence[str]) -> tuple[IntArray, IntArray, FloatArray]:
+        """(row, global column, value) triplets for ``docs``, sorted by row then column."""
+
+        lengths = np.zeros(len(docs), dtype=np.int64)
+        ids: list[int] = []
+        for k, doc in enumerate(docs):
+            found = self.term_ids(doc)
+            lengths[k] = len(found)
+            ids.extend(found)
+        if not ids:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty.copy(), np.zeros(0, dtype=np.float64)
+        n_local = self.n_features
+        doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+        keys = doc_of * n_local + np.asarray(ids, dtype=np.int64)
+        unique, counts = np.unique(keys, return_counts=True)
+        rows = unique // n_local
+        cols = unique % n_local
+        tf = counts.astype(np.float64)
+        if self.sublinear_tf:
+            tf = np.log(tf) + 1.0
+        values = tf * self.idf[cols]
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(docs)))
+        norms[norms == 0.0] = 1.0
+        values = values / norms[rows]
+        if self.weight != 1.0:
+            values = values * self.weight
+        return rows, cols + self.offset, values
+
+
+@dataclass(frozen=True, eq=False)
+class DenseBlock:
+    """Hand-made features, standardised with the training mean and scale, times ``weight``."""
+
+    name: str
+    feature_set: FeatureSet
+    mean: FloatArray
+    scale: FloatArray
+    weight: float
+    offset: int
+
+    @property
+    def n_features(self) -> int:
+        return len(self.mean)
+
+    def raw(self, texts: Sequence[str], contexts: Sequence[str]) -> FloatArray:
+        """Unstandardised feature values, one row per text."""
+
+        compute = self.feature_set.compute
+        values = [compute(t, c) for t, c in zip(texts, contexts, strict=True)]
+        return np.asarray(values, dtype=np.float64).reshape(len(texts), self.n_features)
+
+    def transform(
+        self, texts: Sequence[str], contexts: Sequence[str]
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        matrix = (self.raw(texts, contexts) - self.mean) / self.scale * self.weight
+        n, d = matrix.shape
+        rows = np.repeat(np.arange(n, dtype=np.int64), d)
+        cols = np.tile(np.arange(d, dtype=np.int64), n) + self.offset
+        return rows, cols, matrix.reshape(-1)
+
+
+Block = TfidfBlock | DenseBlock
+
+
+@dataclass(frozen=True, eq=False)
+class LinearTextModel:
+    """A linear model over TF-IDF and dense features of a text (and optionally its context).
+
+    ``kind`` is ``binary`` (one independent sigmoid per output) or ``softmax`` (one
+    probability distribution over the outputs, which are then the classes). ``context`` is
+    whatever the model was trained with as the second text: the previous utterance of the
+    other speaker (AnnoMI models) or the help-seeking post (EPITOME models); models without
+    context blocks ignore it, and missing context counts as an empty string.
+    """
+
+    name: str
+    version: str
+    kind: Literal["binary", "softmax"]
+    outputs: tuple[str, ...]
+    blocks: tuple[Block, ...]
+    coef: FloatArray
+    intercept: FloatArray
+    thresholds: Mapping[str, float]
+    metadata: Mapping[str, Any]
+
+    @property
+    def n_features(self) -> int:
+        return int(self.coef.shape[0])
+
+    @property
+    def uses_context(self) -> bool:
+        """Whether the model was trained with a context text (see ``metadata["input"]``)."""
+
+        described = self.metadata.get("input", {}).get("context")
+        return described is not None or any(
+            isinstance(b, TfidfBlock) and b.source == "context" for b in self.blocks
+        )
+
+    def output_index(self, output: str) -> int:
+        try:
+            return self.outputs.index(output)
+        except ValueError:
+            raise KeyError(f"model {self.name!r} has no output {output!r}") from None
+
+    def _contexts(self, texts: Sequence[str], context: Sequence[str | None] | None) -> list[str]:
+        if context is None:
+            return [""] * len(texts)
+        if len(context) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(context)} contexts")
+        return ["" if c is None else c for c in context]
+
+    def features(
+        self, texts: Sequence[str], context: Sequence[str | None] | None = None
+    ) -> FeatureMatrix:
+        """The feature matrix (all blocks side by side) that the weights multiply."""
+
+        if isinstance(texts, str):
+            raise TypeError("texts must be a sequence of strings, not one string")
+        contexts = self._contexts(texts, context)
+        parts: list[tuple[IntArray, IntArray, FloatArray]] = []
+        for block in self.blocks:
+            if isinstance(block, TfidfBlock):
+                parts.append(block.transform(contexts if block.source == "context" else texts))
+            else:
+                parts.append(block.transform(texts, contexts))
+        rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+        values = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.float64)
+        order = np.lexsort((cols, rows))
+        return FeatureMatrix(len(texts), self.n_features, rows[order], cols[order], values[order])
+
+    def decision_function(
+        self, texts: Sequence[str], context: Sequence[str | None] | None = None
+    ) -> FloatArray:
+        """Linear scores, shape ``(len(texts), len(outputs))``."""
+
+        matrix = self.features(texts, context)
+        n = matrix.n_rows
+        scores = np.empty((n, len(self.outputs)), dtype=np.float64)
+        if matrix.values.size:
+            contributions = self.coef[matrix.cols] * matrix.values[:, None]
+            for j in range(len(self.outputs)):
+                scores[:, j] = np.bincount(matrix.rows, weights=contributions[:, j], minlength=n)
+        else:
+            scores[:] = 0.0
+        scores += self.intercept
+        return scores
+
+    def predict_proba(
+        self, texts: Sequence[str], context: Sequence[str | None] | None = None
+    ) -> FloatArray:
+        """Probabilities, shape ``(len(texts), len(outputs))``, every value in [0, 1]."""
+
+        scores = self.decision_function(texts, context)
+        if self.kind == "softmax":
+            scores = scores - scores.max(axis=1, keepdims=True)
+            exp = np.exp(scores)
+            return np.asarray(exp / exp.sum(axis=1, keepdims=True), dtype=np.float64)
+        return np.asarray(0.5 * (1.0 + np.tanh(0.5 * scores)), dtype=np.float64)
+
+    def flags(
+        self, texts: Sequence[str], context: Sequence[str | None] | None = None
+    ) -> dict[str, NDArray[np.bool_]]:
+        """For each output that has a decision threshold: probability >= threshold."""
+
+        proba = self.predict_proba(texts, context)
+        return {
+            name: proba[:, self.output_index(name)] >= threshold
+            for name, threshold in self.thresholds.items()
+        }
+
+
+# ---------------------------------------------------------------------------------------
+# reading and writing
+
+
+def _encode_vocabulary(terms: Sequence[str]) -> NDArray[np.uint8]:
+    for term in terms:
+        if "\n" in term:
+            raise ModelFormatError(f"vocabulary term contains a newline: {term!r}")
+    data = "\n".join(terms).encode("utf-8")
+    return np.frombuffer(data, dtype=np.uint8).copy()
+
+
+def _decode_vocabulary(data: NDArray[np.uint8], expected: int) -> dict[str, int]:
+    text = data.tobytes().decode("utf-8")
+    terms = text.split("\n") if expected else []
+    if len(terms) != expected:
+        raise ModelFormatError(f"vocabulary has {len(terms)} terms, expected {expected}")
+    vocabulary = {term: i for i, term in enumerate(terms)}
+    if len(vocabulary) != expected:
+        raise ModelFormatError("vocabulary has duplicate terms")
+    return vocabulary
+
+
+def arrays_digest(arrays: Mapping[str, NDArray[Any]]) -> str:
+    """sha256 over the names, dtypes, shapes and bytes of ``arrays`` (in name order)."""
+
+    digest = hashlib.sha256()
+    for key in sorted(arrays):
+        array = np.ascontiguousarray(arrays[key])
+        digest.update(f"{key}|{array.dtype.str}|{array.shape}\n".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def _write_npz(path: Path, arrays: Mapping[str, NDArray[Any]]) -> None:
+    """A deterministic ``.npz`` (fixed timestamps, sorted names) that ``np.load`` reads."""
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for key in sorted(arrays):
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asarray(arrays[key]), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, buffer.getvalue())
+
+
+def save_model(
+    directory: Path, meta: Mapping[str, Any], arrays: Mapping[str, NDArray[Any]]
+) -> tuple[Path, Path]:
+    """Write ``NAME.json`` and ``NAME.npz`` into ``directory``; returns both paths.
+
+    ``meta`` must already describe the blocks (see :func:`model_from_parts`); this adds the
+    format tag and the digest of the arrays.
+    """
+
+    name = str(meta["name"])
+    if not _NAME.match(name):
+        raise ModelFormatError(f"invalid model name {name!r}")
+    document = dict(meta)
+    document["format"] = FORMAT
+    document["format_version"] = FORMAT_VERSION
+    document["arrays"] = f"{name}.npz"
+    document["arrays_sha256"] = arrays_digest(arrays)
+    model_from_parts(document, arrays)  # validate before writing
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path = directory / f"{name}.json"
+    npz_path = directory / f"{name}.npz"
+    _write_npz(npz_path, arrays)
+    json_path.write_text(json.dumps(document, indent=1, sort_keys=False) + "\n", "utf-8")
+    return json_path, npz_path
+
+
+def _require(meta: Mapping[str, Any], key: str) -> Any:
+    if key not in meta:
+        raise ModelFormatError(f"model metadata has no {key!r}")
+    return meta[key]
+
+
+def _array(arrays: Mapping[str, NDArray[Any]], key: str) -> NDArray[Any]:
+    if key not in arrays:
+        raise ModelFormatError(f"model arrays have no {key!r}")
+    return arrays[key]
+
+
+def model_from_parts(
+    meta: Mapping[str, Any], arrays: Mapping[str, NDArray[Any]]
+) -> LinearTextModel:
+    """Build a model from its metadata and arrays, checking that they agree."""
+
+    if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
+        raise ModelFormatError(
+            f"not a {FORMAT} v{FORMAT_VERSION} file "
+            f"(format={meta.get('format')!r}, version={meta.get('format_version')!r})"
+        )
+    kind = _require(meta, "kind")
+    if kind not in ("binary", "softmax"):
+        raise ModelFormatError(f"unknown model kind {kind!r}")
+    outputs = tuple(str(o) for o in _require(meta, "outputs"))
+    blocks: list[Block] = []
+    offset = 0
+    for spec in _require(meta, "blocks"):
+        block_type = _require(spec, "type")
+        block_name = str(_require(spec, "name"))
+        weight = float(spec.get("weight", 1.0))
+        if block_type == "tfidf":
+            analyzer = str(_require(spec, "analyzer"))
+            if analyzer not in ("word", "char_wb") and analyzer not in ANALYZERS:
+                raise ModelFormatError(f"unknown analyzer {analyzer!r}")
+            source = _require(spec, "source")
+            if source not in ("text", "context"):
+                raise ModelFormatError(f"unknown block source {source!r}")
+            n = int(_require(spec, "n_features"))
+            idf = np.asarray(_array(arrays, f"idf.{block_name}"), dtype=np.float64)
+            if idf.shape != (n,):
+                raise ModelFormatError(f"block {block_name!r}: idf shape {idf.shape} != ({n},)")
+            vocabulary = _decode_vocabulary(_array(arrays, f"vocab.{block_name}"), n)
+            lo, hi = (int(x) for x in _require(spec, "ngram_range"))
+            blocks.append(
+                TfidfBlock(
+                    name=block_name,
+                    source=source,
+                    analyzer=analyzer,
+                    ngram_range=(lo, hi),
+                    sublinear_tf=bool(_require(spec, "sublinear_tf")),
+                    weight=weight,
+                    vocabulary=vocabulary,
+                    idf=idf,
+                    offset=offset,
+                )
+            )
+            offset += n
+        elif block_type == "dense":
+            set_name = str(_require(spec, "feature_set"))
+            if set_name not in FEATURE_SETS:
+                raise ModelFormatError(f"unknown feature set {set_name!r}")
+            feature_set = FEATURE_SETS[set_name]
+            names = tuple(str(x) for x in _require(spec, "features"))
+            if names != feature_set.names:
+                raise ModelFormatError(
+                    f"feature set {set_name!r} differs from the one the model was trained with"
+                )
+            mean = np.asarray(_require(spec, "mean"), dtype=np.float64)
+            scale = np.asarray(_require(spec, "scale"), dtype=np.float64)
+            if mean.shape != (len(names),) or scale.shape != (len(names),):
+                raise ModelFormatError(f"block {block_name!r}: mean/scale length mismatch")
+            if np.any(scale <= 0) or not np.all(np.isfinite(scale)):
+                raise ModelFormatError(f"block {block_name!r}: scale must be positive")
+            blocks.append(DenseBlock(block_name, feature_set, mean, scale, weight, offset))
+            offset += len(names)
+        else:
+            raise ModelFormatError(f"unknown block type {block_type!r}")
+    coef = np.asarray(_array(arrays, "coef"), dtype=np.float64)
+    intercept = np.asarray(_array(arrays, "intercept"), dtype=np.float64)
+    if coef.shape != (offset, len(outputs)):
+        raise ModelFormatError(f"coef shape {coef.shape} != ({offset}, {len(outputs)})")
+    if intercept.shape != (len(outputs),):
+        raise ModelFormatError(f"intercept shape {intercept.shape} != ({len(outputs)},)")
+    if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+        raise ModelFormatError("weights are not all finite")
+    thresholds = {str(k): float(v) for k, v in dict(meta.get("thresholds", {})).items()}
+    for key, value in thresholds.items():
+        if key not in outputs or not (0.0 <= value <= 1.0) or math.isnan(value):
+            raise ModelFormatError(f"invalid threshold {key!r}: {value!r}")
+    return LinearTextModel(
+        name=str(_require(meta, "name")),
+        version=str(_require(meta, "version")),
+        kind=kind,
+        outputs=outputs,
+        blocks=tuple(blocks),
+        coef=coef,
+        intercept=intercept,
+        thresholds=thresholds,
+        metadata=dict(meta),
+    )
+
+
+def _read_npz(data: bytes) -> dict[str, NDArray[Any]]:
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def _check_digest(meta: Mapping[str, Any], arrays: Mapping[str, NDArray[Any]]) -> None:
+    expected = meta.get("arrays_sha256")
+    if expected is not None and arrays_digest(arrays) != expected:
+        raise ModelFormatError(f"model {meta.get('name')!r}: arrays do not match their digest")
+
+
+def load_model_file(json_path: Path) -> LinearTextModel:
+    """Load a model from a JSON file and the ``.npz`` it names, beside it (not cached)."""
+
+    meta = json.loads(json_path.read_text("utf-8"))
+    arrays_name = str(_require(meta, "arrays"))
+    if Path(arrays_name).name != arrays_name:
+        raise ModelFormatError(f"arrays file must sit beside the model: {arrays_name!r}")
+    arrays = _read_npz((json_path.parent / arrays_name).read_bytes())
+    _check_digest(meta, arrays)
+    return model_from_parts(meta, arrays)
+
+
+def available_models() -> list[str]:
+    """Names of the models shipped with this package."""
+
+    root = resources.files(MODELS_PACKAGE)
+    return sorted(
+        entry.name[: -len(".json")]
+        for entry in root.iterdir()
+        if entry.name.endswith(".json") and _NAME.match(entry.name[: -len(".json")])
+    )
+
+
+@cache
+def load_model(name: str) -> LinearTextModel:
+    """The shipped model ``name`` (for example ``"ucc"``), loaded once and cached."""
+
+    if not _NAME.match(name):
+        raise ModelNotFoundError(f"no model named {name!r}")
+    root = resources.files(MODELS_PACKAGE)
+    meta_file = root.joinpath(f"{name}.json")
+    if not meta_file.is_file():
+        raise ModelNotFoundError(
+            f"no model named {name!r} (shipped: {', '.join(available_models()) or 'none'})"
+        )
+    meta = json.loads(meta_file.read_text("utf-8"))
+    arrays_name = str(_require(meta, "arrays"))
+    if Path(arrays_name).name != arrays_name:
+        raise ModelFormatError(f"arrays file must sit beside the model: {arrays_name!r}")
+    arrays = _read_npz(root.joinpath(arrays_name).read_bytes())
+    _check_digest(meta, arrays)
+    return model_from_parts(meta, arrays)
