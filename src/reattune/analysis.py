@@ -42,6 +42,15 @@ def _stonewalling_spans(
                 )
 
 
+def _models_used(settings: AnalysisSettings) -> tuple[str, ...]:
+    if not settings.use_models:
+        return ()
+    from reattune.learned import load_model
+
+    model = load_model("ucc")
+    return (f"{model.name}/{model.version}",)
+
+
 def analyze(conversation: Conversation, settings: AnalysisSettings | None = None) -> Analysis:
     """Code every turn, find the episodes, and measure the conversation."""
     settings = settings or AnalysisSettings()
@@ -67,7 +76,7 @@ def analyze(conversation: Conversation, settings: AnalysisSettings | None = None
         schema=SCHEMA,
         codebook_version=codebook.version,
         lexicon_version=default_lexicon().version,
-        models=(),
+        models=_models_used(settings),
         settings=dataclasses.asdict(settings),
         source={
             "path": conversation.source.path,

@@ -35,6 +35,8 @@ class AnalysisSettings:
     backchannel_max_seconds: float = 1.0
     """Sessions: a spoken backchannel ('mm-hm', 'yeah') this soon after the partner's turn,
     or overlapping it, is validation, not a minimal reply (proposed)."""
+    use_models: bool = True
+    """Use the learned coders (``docs/models.md``) alongside the rules."""
     model_threshold: float = 0.7
     """A learned coder adds a code when its probability reaches this (proposed)."""
 
@@ -84,7 +86,12 @@ class AnalysisSettings:
                 )
             current = getattr(self, name)
             try:
-                changes[name] = type(current)(raw)
+                if isinstance(current, bool):
+                    if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                        raise ValueError(raw)
+                    changes[name] = raw.lower() in ("true", "1", "yes")
+                else:
+                    changes[name] = type(current)(raw)
             except ValueError as exc:
                 raise SettingsError(
                     f"setting {name} takes a {type(current).__name__}, not {raw!r}"

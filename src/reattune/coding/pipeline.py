@@ -6,13 +6,14 @@ from collections.abc import Sequence
 
 from reattune.coding.base import Coder, CodingState
 from reattune.coding.coders import ContextCoder, LexiconCoder, StructureCoder
+from reattune.coding.models import LearnedCoder
 from reattune.model import ConversationKind, Turn
 from reattune.model.codes import CodeSpan
 from reattune.settings import AnalysisSettings
 
 
 def default_coders() -> list[Coder]:
-    return [LexiconCoder(), StructureCoder(), ContextCoder()]
+    return [LexiconCoder(), StructureCoder(), ContextCoder(), LearnedCoder()]
 
 
 def check_order(coders: Sequence[Coder]) -> None:

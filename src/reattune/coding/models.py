@@ -1,0 +1,87 @@
+"""Learned coders in the pipeline: trained models corroborate the rules and catch what they
+miss.
+
+The UCC model (Unhealthy Comment Corpus; see ``docs/models.md``) scores partner turns in active
+conflict for hostility, antagonism and condescension. Where a rule already coded contempt or
+criticism, the model's agreement is added to the explanation and can raise the score; where
+no rule fired and the model is confident (``model_threshold``), it adds ``horseman.contempt``
+over the turn, with the model named as the evidence. The EPITOME and AnnoMI models were
+trained on other kinds of talk (Reddit support threads, motivational interviews) and score
+couples' everyday chat poorly, so they serve ``reattune eval`` and are not used here.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from reattune.coding import text as tx
+from reattune.coding.base import CodingState
+from reattune.model.codes import CodeSpan, EvidenceKind
+
+CONTEMPT_OUTPUTS = ("hostile", "antagonize", "condescending")
+MIN_TOKENS = 3
+
+
+class LearnedCoder:
+    name: ClassVar[str] = "learned"
+    assigns: ClassVar[tuple[str, ...]] = ("horseman.contempt",)
+    requires: ClassVar[tuple[str, ...]] = ("lexicon", "structure", "context")
+
+    def apply(self, state: CodingState) -> None:
+        if not state.settings.use_models:
+            return
+        from reattune.learned import load_model
+
+        model = load_model("ucc")
+        ref = f"model.{model.name}/{model.version}"
+        candidates = [
+            i
+            for i, turn in enumerate(state.turns)
+            if len(tx.tokens(turn.text)) >= MIN_TOKENS and state.in_conflict(i)
+        ]
+        if not candidates:
+            return
+        proba = model.predict_proba([state.turns[i].text for i in candidates])
+        columns = [model.output_index(o) for o in CONTEMPT_OUTPUTS]
+        threshold = state.settings.model_threshold
+        for row, i in enumerate(candidates):
+            scores = {
+                o: float(proba[row, c]) for o, c in zip(CONTEMPT_OUTPUTS, columns, strict=True)
+            }
+            best = max(scores, key=lambda o: scores[o])
+            p = scores[best]
+            spans = state.spans[i]
+            ruled = [s for s in spans if s.code in ("horseman.contempt", "horseman.criticism")]
+            if ruled:
+                if p >= threshold / 2:
+                    spans[:] = [
+                        CodeSpan(
+                            s.code,
+                            s.turn,
+                            s.start,
+                            s.end,
+                            round(max(s.score, p), 3),
+                            f"{s.explanation} (the UCC model agrees: {best} {p:.2f})",
+                            s.kind,
+                            s.ref,
+                            s.tag,
+                        )
+                        if s in ruled
+                        else s
+                        for s in spans
+                    ]
+            elif p >= threshold:
+                text = state.turns[i].text
+                spans.append(
+                    CodeSpan(
+                        "horseman.contempt",
+                        i,
+                        0,
+                        len(text),
+                        round(p, 3),
+                        f"the UCC model (trained on rated online comments) scores this turn "
+                        f"{best} {p:.2f}",
+                        EvidenceKind.MODEL,
+                        ref,
+                    )
+                )
