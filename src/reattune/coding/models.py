@@ -1,8 +1,8 @@
 """Learned coders in the pipeline: trained models corroborate the rules and catch what they
 miss.
 
-The UCC model (Unhealthy Comment Corpus; see ``docs/models.md``) scores partner turns in active
-conflict for hostility, antagonism and condescension. Where a rule already coded contempt or
+The UCC model (Unhealthy Comment Corpus; see ``docs/models.md``) scores the turns of a fight —
+those with a negative code, or right after one — for hostility, antagonism and condescension. Where a rule already coded contempt or
 criticism, the model's agreement is added to the explanation and can raise the score; where
 no rule fired and the model is confident (``model_threshold``), it adds ``horseman.contempt``
 over the turn, with the model named as the evidence. The EPITOME and AnnoMI models were
@@ -37,7 +37,8 @@ class LearnedCoder:
         candidates = [
             i
             for i, turn in enumerate(state.turns)
-            if len(tx.tokens(turn.text)) >= MIN_TOKENS and state.in_conflict(i)
+            if len(tx.tokens(turn.text)) >= MIN_TOKENS
+            and (state.negative(i) or (i > 0 and state.negative(i - 1)))
         ]
         if not candidates:
             return
