@@ -116,8 +116,10 @@ def test_demo_writes_the_examples_and_says_where(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     for e in examples():
         assert (out / e.file).exists()
-        assert (out / (e.file + ".summary.json")).exists()
-    assert "demo" in result.output
+        for fmt in ("html", "md", "json"):
+            assert (out / f"{e.file}.{fmt}").exists()
+    assert (out / "index.html").exists()
+    assert str(out.resolve()) in result.output.replace("\n", "")
 
 
 def test_installed_entry_point_runs_without_traceback(tmp_path: Path) -> None:

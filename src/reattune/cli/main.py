@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from reattune import __version__
+from reattune.cli.analyze import analyze_command, settings_command
 from reattune.cli.errors import EXIT_INPUT, guarded, print_error
 from reattune.cli.evaluate import eval_command
 from reattune.cli.options import (
@@ -31,6 +32,8 @@ from reattune.examples import copy_examples
 from reattune.ingest import DEFAULT_TURN_GAP_SECONDS, load, parsers
 from reattune.ingest.source import DEFAULT_MAX_BYTES
 from reattune.ingest.summary import summarize
+from reattune.service.reports import analyze_file, write_index, write_reports
+from reattune.settings import AnalysisSettings
 
 app = typer.Typer(
     name="reattune",
@@ -145,26 +148,31 @@ def demo(
         "reattune-demo"
     ),
 ) -> None:
-    """Read the bundled example conversations and write what was found into a folder."""
-    table = Table("example", "format", "speakers", "messages", "turns", title="reattune demo")
+    """Analyse the bundled example conversations and write their reports into a folder."""
+    settings = AnalysisSettings()
+    outcomes = []
+    table = Table(
+        "example", "format", "turns", "loops", "stonewalling", "repairs", title="reattune demo"
+    )
     for example, path in copy_examples(out):
-        conversation = load(path, example.options)
-        summary = summarize(conversation)
-        target = path.with_name(path.name + ".summary.json")
-        target.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-        speakers = ", ".join(
-            f"{p['name']} ({'partner ' + p['partner'] if p['partner'] else p['role']})"
-            for p in summary["participants"]
-        )
+        outcome = analyze_file(path, example.options, settings)
+        if outcome.error is not None:
+            raise outcome.error
+        write_reports(outcome, out, ["html", "md", "json"], redact=False)
+        outcomes.append(outcome)
+        assert outcome.analysis is not None and outcome.conversation is not None
+        m = outcome.analysis.metrics
         table.add_row(
             example.title,
-            summary["format"],
-            speakers,
-            str(summary["messages"]),
-            str(summary["turns"]),
+            outcome.conversation.source.format,
+            str(m.turns),
+            str(m.loops),
+            str(m.stonewalling_episodes),
+            str(m.repair_attempts),
         )
+    index = write_index(outcomes, out, redact=False)
     console.print(table)
-    console.print(f"Wrote the examples and their summaries to [bold]{out.resolve()}[/]")
+    console.print(f"Wrote the example reports to [bold]{out.resolve()}[/] — open {index.resolve()}")
 
 
 @app.command()
@@ -176,6 +184,8 @@ def formats() -> None:
     console.print(table)
 
 
+app.command(name="analyze")(analyze_command)
+app.command(name="settings")(settings_command)
 app.command(name="eval")(eval_command)
 
 

@@ -1,0 +1,275 @@
+"""``reattune analyze``: a terminal summary, and HTML / JSON / Markdown reports, for one file
+or a batch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from reattune.cli.errors import EXIT_INPUT, guarded, print_error
+from reattune.cli.options import (
+    DateOrderOpt,
+    Encoding,
+    Files,
+    Format,
+    MaxBytes,
+    PartnerA,
+    PartnerB,
+    Therapist,
+    Timezone,
+    TurnGap,
+    parse_options,
+)
+from reattune.errors import SettingsError
+from reattune.ingest import DEFAULT_TURN_GAP_SECONDS
+from reattune.ingest.source import DEFAULT_MAX_BYTES
+from reattune.model import Conversation
+from reattune.model.analysis import Analysis
+from reattune.report.markdown import quote, when
+from reattune.report.reading import Namer, read_analysis
+from reattune.service.reports import analyze_file, expand, render, run_batch
+from reattune.settings import AnalysisSettings
+
+console = Console(highlight=False)
+EXIT_PARTIAL = 1
+
+
+def _settings(pairs: list[str] | None) -> AnalysisSettings:
+    overrides = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise SettingsError(f"--set takes NAME=VALUE, not {pair!r}")
+        name, value = pair.split("=", 1)
+        overrides[name.strip()] = value.strip()
+    return AnalysisSettings().with_overrides(overrides)
+
+
+def print_summary(conversation: Conversation, analysis: Analysis, *, redact: bool) -> None:
+    """The terminal summary of one analysed conversation."""
+    name = Namer(conversation, redact)
+    reading = read_analysis(conversation, analysis, redact=redact)
+    body = "\n\n".join([f"[bold]{reading.roles}[/]", *reading.paragraphs])
+    console.print(Panel(body, title=reading.title, title_align="left"))
+    cs = analysis.cycle_strength
+    strength = Table("cycle strength", "value", title_justify="left")
+    for label, value in (
+        ("P(withdraw | pursuit just before)", cs.p_withdraw_after_pursuit),
+        ("withdrawer's base rate", cs.withdraw_base_rate),
+        ("Yule's Q", cs.yules_q),
+        ("role asymmetry", cs.role_asymmetry),
+        ("escalation slope across loops", cs.escalation_slope),
+        ("loops per hour", cs.loops_per_hour),
+    ):
+        strength.add_row(label, "—" if value is None else f"{value:.2f}")
+    for who, d in cs.demand.items():
+        strength.add_row(
+            f"demand / withdraw: {name(who)}", f"{d:.2f} / {cs.withdraw.get(who, 0):.2f}"
+        )
+    console.print(strength)
+    people = Table(
+        "partner",
+        "criticism",
+        "contempt",
+        "defensive",
+        "stonewall",
+        "antidotes",
+        "repairs (landed)",
+        "median latency",
+        title="Four Horsemen and antidotes",
+        title_justify="left",
+    )
+    for p in analysis.partners:
+        h = p.horsemen
+        people.add_row(
+            name(p.speaker),
+            str(h["horseman.criticism"]),
+            str(h["horseman.contempt"]),
+            str(h["horseman.defensiveness"]),
+            str(h["horseman.stonewalling"]),
+            str(sum(p.antidotes.values())),
+            f"{p.repair_attempts} ({p.repair_successes})",
+            "—" if p.median_latency is None else f"{p.median_latency:.0f} s",
+        )
+    console.print(people)
+    if analysis.stonewalling:
+        eps = Table(
+            "listener",
+            "from",
+            "duration",
+            "bids",
+            "trigger",
+            "listener said",
+            title="Stonewalling episodes",
+            title_justify="left",
+        )
+        for e in analysis.stonewalling:
+            said = [
+                quote(conversation, t, name)
+                for t in e.turns
+                if conversation.turns[t].speaker == e.listener
+            ][:2]
+            trigger = "—"
+            if e.trigger_turn is not None:
+                said_then = quote(conversation, e.trigger_turn, name)
+                trigger = f"{when(conversation, e.trigger_turn)} {said_then}"
+            duration = "—" if e.duration_seconds is None else f"{e.duration_seconds / 60:.1f} min"
+            eps.add_row(
+                name(e.listener),
+                when(conversation, e.start_turn),
+                duration + (" (open at end)" if e.censored else ""),
+                str(e.unanswered_bids),
+                trigger,
+                " ".join(said) or "(silence)",
+            )
+        console.print(eps)
+    if analysis.repairs:
+        reps = Table(
+            "when", "who", "type", "outcome", title="Repair attempts", title_justify="left"
+        )
+        for r in analysis.repairs:
+            reps.add_row(
+                when(conversation, r.turn), name(r.speaker), ", ".join(r.types), r.outcome.value
+            )
+        console.print(reps)
+    for b in analysis.breaks:
+        console.print(
+            f"break by {name(b.requester)} at {when(conversation, b.request_turn)}: {b.explanation}"
+        )
+    console.print(f"recovery: {name.text(analysis.recovery.explanation)}")
+    for w in conversation.warnings:
+        console.print(f"[yellow]warning[/] {w}")
+
+
+@guarded
+def analyze_command(
+    files: Files,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the report here: a .html/.md/.json file for one "
+            "input, a folder for several (default for several: reattune-reports).",
+        ),
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="JSON (to stdout for one file).")
+    ] = False,
+    md: Annotated[bool, typer.Option("--md", help="Markdown (to stdout for one file).")] = False,
+    redact: Annotated[
+        bool, typer.Option("--redact", help="Names become Partner A/B; identifiers are masked.")
+    ] = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Change a setting: NAME=VALUE (see reattune settings)."),
+    ] = None,
+    format: Format = None,
+    encoding: Encoding = None,
+    date_order: DateOrderOpt = None,
+    timezone: Timezone = "UTC",
+    turn_gap: TurnGap = DEFAULT_TURN_GAP_SECONDS,
+    partner_a: PartnerA = None,
+    partner_b: PartnerB = None,
+    therapist: Therapist = None,
+    max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
+) -> None:
+    """Code, measure and explain conversations: a terminal summary, or reports."""
+    options = parse_options(
+        format=format,
+        encoding=encoding,
+        date_order=date_order,
+        timezone=timezone,
+        turn_gap=turn_gap,
+        partner_a=partner_a,
+        partner_b=partner_b,
+        therapist=therapist,
+        max_bytes=max_bytes,
+    )
+    settings = _settings(set_)
+    inputs = expand(files)
+    single = len(files) == 1 and not files[0].is_dir()
+    if single and (out is None or out.suffix.lower() in (".html", ".md", ".json")):
+        outcome = analyze_file(files[0], options, settings)
+        if outcome.error is not None:
+            raise outcome.error
+        assert outcome.conversation is not None and outcome.analysis is not None
+        conv, analysis = outcome.conversation, outcome.analysis
+        if out is not None:
+            fmt = out.suffix.lower().lstrip(".")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(render(fmt, conv, analysis, redact=redact), encoding="utf-8")
+            console.print(f"Wrote {out}")
+        if json_out:
+            print(render("json", conv, analysis, redact=redact))
+        elif md:
+            print(render("md", conv, analysis, redact=redact))
+        else:
+            print_summary(conv, analysis, redact=redact)
+        return
+    folder = out or Path("reattune-reports")
+    formats = ["html"] + (["json"] if json_out else []) + (["md"] if md else [])
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("analysing", total=len(inputs))
+        outcomes = run_batch(
+            files,
+            folder,
+            options,
+            settings,
+            formats,
+            redact=redact,
+            progress=lambda _p: bar.advance(task),
+        )
+    table = Table(
+        "file",
+        "turns",
+        "loops",
+        "stonewalling",
+        "repairs",
+        "result",
+        title="reattune analyze",
+        title_justify="left",
+    )
+    for k, o in enumerate(outcomes, 1):
+        label = f"conversation {k}" if redact else str(o.path)
+        if o.ok and o.analysis is not None:
+            m = o.analysis.metrics
+            table.add_row(
+                label,
+                str(m.turns),
+                str(m.loops),
+                str(m.stonewalling_episodes),
+                str(m.repair_attempts),
+                "ok",
+            )
+        else:
+            table.add_row(label, "", "", "", "", f"[red]{o.error.code if o.error else '?'}[/]")
+    console.print(table)
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        assert o.error is not None
+        print_error(o.error)
+    console.print(f"Reports and index: [bold]{(folder / 'index.html').resolve()}[/]")
+    if failed:
+        raise typer.Exit(EXIT_INPUT if len(failed) == len(outcomes) else EXIT_PARTIAL)
+
+
+def settings_command() -> None:
+    """List the analysis settings with their defaults and meaning."""
+    table = Table("setting", "default", "meaning")
+    defaults = AnalysisSettings()
+    for name, doc in AnalysisSettings.documentation().items():
+        table.add_row(name, json.dumps(getattr(defaults, name)), doc)
+    console.print(table)

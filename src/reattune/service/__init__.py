@@ -1,0 +1,1 @@
+"""Use cases that tie the pure steps (ingest → analyse → report) to files and storage."""
