@@ -4,10 +4,11 @@ miss.
 The UCC model (Unhealthy Comment Corpus; see ``docs/models.md``) scores the turns of a fight
 (those with a negative code, or right after one) for hostility, antagonism and condescension.
 Where a rule already coded contempt or criticism, the model's agreement is added to the
-explanation and can raise the score; where no rule fired and the model is confident (``model_threshold``), it adds ``horseman.contempt``
-over the turn, with the model named as the evidence. The EPITOME and AnnoMI models were
-trained on other kinds of talk (Reddit support threads, motivational interviews) and score
-couples' everyday chat poorly, so they serve ``reattune eval`` and are not used here.
+explanation and can raise the score; where no rule fired and the model is confident
+(``model_threshold``), it adds ``horseman.contempt`` over the turn, with the model named as
+the evidence. The EPITOME and AnnoMI models were trained on other kinds of talk (Reddit
+support threads, motivational interviews) and score couples' everyday chat poorly, so they
+serve ``reattune eval`` and are not used here.
 """
 
 from __future__ import annotations
