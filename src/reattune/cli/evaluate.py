@@ -31,6 +31,16 @@ TASKS: dict[str, tuple[str, str, str]] = {
         "evaluate_epitome",
         "validation/interest/emotional-reaction coders on EPITOME (a folder of CSVs)",
     ),
+    "cssrs": (
+        "reattune.evaluation.safety",
+        "evaluate_cssrs",
+        "the crisis screen on the Reddit C-SSRS users (CSV: User, Post, Label)",
+    ),
+    "ipv": (
+        "reattune.evaluation.safety",
+        "evaluate_ipv",
+        "the partner-violence screen on labelled messages (CSV/TSV: text, label)",
+    ),
 }
 """Task name → (module, function, what it measures). Each function takes the data path and
 returns ``{"task", "n", "metrics", "baselines", "notes"}``."""

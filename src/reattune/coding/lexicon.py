@@ -19,6 +19,7 @@ from reattune.coding.text import inside, negated, quoted_ranges
 from reattune.errors import SettingsError
 
 _GAP = r"[\s,]+"
+_OPTIONAL_GAP = r"[\s,]*"
 _FILLER = re.compile(r"(?<![\w'’])(?:um+|uh+|erm+|er|ah+|hmm+)(?![\w'’])")
 _APOSTROPHE = "['’]?"
 
@@ -43,17 +44,29 @@ class LexiconMatch:
     end: int
 
 
-def _expand(pattern: str) -> str:
-    """Apply the lexicon conventions: apostrophes, filler-tolerant spaces."""
+def expand_pattern(pattern: str, gap: str = _GAP) -> str:
+    """Apply the lexicon conventions to a pattern: lower case; a straight or typographic
+    apostrophe also matches the other or none ("dont", "I’m"); a space matches ``gap`` (a run
+    of spaces and commas); a space followed by ``?`` is an optional gap ("any ?more" matches
+    "anymore" and "any more"). Inside a character class and after a backslash, nothing
+    changes. Shared by the coding lexicons and the safety lexicons."""
     out = []
     in_class = False
     escaped = False
-    for raw in pattern:
+    skip = False
+    for i, raw in enumerate(pattern):
+        if skip:
+            skip = False
+            continue
         if escaped:
             out.append(raw)
             escaped = False
             continue
         ch = raw.lower()
+        if not in_class and ch == " " and pattern[i + 1 : i + 2] == "?":
+            out.append(_OPTIONAL_GAP)
+            skip = True
+            continue
         if ch == "\\":
             out.append(ch)
             escaped = True
@@ -62,10 +75,10 @@ def _expand(pattern: str) -> str:
             in_class = True
         elif ch == "]":
             in_class = False
-        if not in_class and ch == "'":
+        if not in_class and ch in "'’":
             out.append(_APOSTROPHE)
         elif not in_class and ch == " ":
-            out.append(_GAP)
+            out.append(gap)
         else:
             out.append(ch)
     return "".join(out)
@@ -76,7 +89,7 @@ def _compile(
 ) -> tuple[re.Pattern[str], tuple[LexiconEntry, ...]]:
     parts = []
     for i, e in enumerate(entries):
-        body = _expand(e.pattern)
+        body = expand_pattern(e.pattern)
         if e.edges:
             body = rf"(?<![\w'’])(?:{body})(?![\w'’])"
         parts.append(f"(?P<e{i}>{body})")

@@ -103,9 +103,10 @@ def _raise_missing(path: Path) -> None:
 
 
 def _read_rows(
-    path: Path, required: Sequence[str]
+    path: Path, required: Sequence[str], delimiter: str = ","
 ) -> tuple[str, list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """sha256, header, and (line, row) pairs of a CSV file with the ``required`` columns."""
+    """sha256, header, and (line, row) pairs of a CSV file (or another ``delimiter``) with
+    the ``required`` columns."""
 
     _raise_missing(path)
     try:
@@ -127,7 +128,7 @@ def _read_rows(
         )
     if csv.field_size_limit() < _FIELD_LIMIT:
         csv.field_size_limit(_FIELD_LIMIT)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:

@@ -1,0 +1,87 @@
+"""Crisis detector: suicide and self-harm risk in a text, as scored spans.
+
+The lexicon (``data/safety/crisis.toml``) finds the phrases; this module adds the rules that
+need more than one phrase, following the C-SSRS screener's logic that method, intent and
+timing raise thoughts of suicide to a high-risk level:
+
+- *means with thoughts*: access to means ("I've been saving my pills") counts only next to
+  thoughts of suicide or self-harm by the writer, and then as high risk;
+- *timing*: a time to act ("tonight", "this weekend") in the same sentence as the writer's
+  own thoughts of suicide makes it an emergency.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from reattune.coding.lexicon import lowered
+from reattune.safety.findings import Domain, Finding, Subject
+from reattune.safety.rules import load_rules
+
+__all__ = ["THOUGHT_CATEGORIES", "detect_crisis"]
+
+THOUGHT_CATEGORIES = frozenset({"ideation", "passive", "self_harm", "plan", "intent"})
+"""Categories that stand for the writer's own thoughts of death or self-harm."""
+
+_TIME = re.compile(
+    r"\b(?:tonight|today|tomorrow|this weekend|this week|right now|in (?:a few|an|\d+|two|"
+    r"three) (?:hours?|days?|minutes?))\b"
+)
+_SENTENCE = re.compile(r"[^.!?\n]+")
+
+
+def _own_thought(f: Finding) -> bool:
+    return (
+        f.subject is Subject.SELF
+        and f.category in THOUGHT_CATEGORIES
+        and f.counts
+        and "negated" not in f.tags
+        and "past" not in f.tags
+    )
+
+
+def detect_crisis(text: str) -> list[Finding]:
+    """Every crisis finding in ``text`` (counted or not), sorted by position."""
+    findings = load_rules("crisis").findings(text)
+    if not findings:
+        return findings
+    thoughts = [f for f in findings if _own_thought(f)]
+    if not thoughts:
+        return findings
+    out: list[Finding] = []
+    for found in findings:
+        f = found
+        if f.category == "means" and f.subject is Subject.SELF and not f.counts:
+            f = replace(
+                f,
+                score=0.88,
+                tags=(*f.tags, "combined"),
+                explanation=f.explanation.split(" (counted only")[0]
+                + " — alongside their own thoughts of suicide (C-SSRS: method → high risk)",
+            )
+        out.append(f)
+    low = lowered(text)
+    for sentence in _SENTENCE.finditer(low):
+        lo, hi = sentence.span()
+        inside = [f for f in thoughts if lo <= f.start < hi]
+        if not inside:
+            continue
+        for m in _TIME.finditer(low, lo, hi):
+            out.append(
+                Finding(
+                    domain=Domain.CRISIS,
+                    category="intent",
+                    start=m.start(),
+                    end=m.end(),
+                    score=0.9,
+                    explanation="names a time ('"
+                    + text[m.start() : m.end()]
+                    + "') next to their own thoughts of suicide (intent with timing)",
+                    rule="combined.timing",
+                    tags=("combined",),
+                )
+            )
+            break
+    out.sort(key=lambda f: (f.start, -f.score))
+    return out

@@ -1,0 +1,510 @@
+"""Safety lexicons as data, and the matcher that reads each match in its context.
+
+The lexicons live in ``reattune/data/safety/*.toml``: each ``[[rule]]`` has an ``id``, a
+``category``, a regular-expression ``pattern`` (with ``{MACRO}`` references to the file's
+``[macros]`` table), a ``score`` in [0, 1], a plain ``explanation`` and the ``subject`` it
+is about (``self``, ``addressee``, ``other``, ``nobody``, or ``infer`` from the nearest
+pronoun). Pattern conventions (as in ``data/lexicons``): matching ignores case, a straight
+apostrophe also matches a typographic one or none at all ("dont", "Im"), a space matches any
+run of spaces and commas (" ?" an optional one), and patterns are anchored at word edges
+unless ``edges = false``.
+
+Unlike the coding lexicons, a safety match is never silently dropped by its context (recall
+comes first): negation, quotation, past tense or a joking tag lower its score and are named
+in its ``tags``; support and grief move it to the ``nobody`` subject, where it is recorded
+but does not count.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from reattune.coding.lexicon import expand_pattern, lowered
+from reattune.coding.text import inside, quoted_ranges
+from reattune.errors import SettingsError
+from reattune.safety.findings import Domain, Finding, Subject
+
+__all__ = ["Rule", "RuleSet", "load_rules"]
+
+_GAP = r"(?:[\s,]+|(?<=[\s,]))"
+"""A space in a pattern: a run of spaces and commas, or nothing right after one (so that an
+optional word with its trailing space, "(?:single )?", may sit before another space)."""
+_MACRO = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+_PERSONS = frozenset({"self", "addressee", "other", "nobody", "infer", "victim"})
+
+# --- context ---------------------------------------------------------------------------------
+
+_CLAUSE_BREAK = re.compile(r"[.!?;:\n,]|\b(?:but|though|although|however|except)\b")
+_SENTENCE_BREAK = re.compile(r"[.!?\n]")
+_NEGATOR = re.compile(
+    r"\b(?:not|never|no longer|nor|neither|nothing like)\b|"
+    r"\b(?:do|does|did|would|wo|will|is|are|was|were|should|shall|have|has|had|ai|am)"
+    r"n['’]?t\b|"
+    r"\bno (?:intention|intent|plans?|desire|urge|wish|thoughts?|interest|reason to want)\b"
+)
+_NOT_NEGATING = re.compile(
+    r"\bnot (?:gonna|going to) lie\b|\bngl\b|\bnot (?:sure|certain|even sure)\b|"
+    r"\b(?:do|did)n['’]?t (?:even )?know\b|\bnot just\b|\bwhy not\b|\bif not\b|"
+    r"\bnot (?:really )?(?:afraid|scared) (?:of|to)\b|\bnever (?:thought|felt|been)\b|"
+    r"\b(?:do|did|have|has)n['’]?t (?:even )?(?:have|had|got) (?:the )?"
+    r"(?:guts|balls|courage|nerve|strength|energy)\b|"
+    r"\b(?:do|does|did)n['’]?t (?:think )?(?:i|anyone|anybody|people) (?:would |will )?care\b|"
+    r"\b(?:was|were|am|is|are)n['’]?t able to\b|\bnot able to\b|\bhope i (?:don['’]?t|do not)\b"
+)
+_PAST = re.compile(
+    r"\b(?:used to|years? ago|months ago|when i was (?:young|younger|little|a kid|a teen|"
+    r"in (?:high )?school|\d+)|back (?:then|in)|in the past|at one point|as a (?:kid|teen|child)|"
+    r"(?:have|had|has)n['’]?t (?:felt|been|thought)|recovered|"
+    r"i survived|got better|glad i(?:['’]?m| am) (?:still )?(?:here|alive))\b"
+)
+_RECENT = re.compile(
+    r"\b(?:yesterday|last night|tonight|today|this morning|this week|last week|"
+    r"(?:few|couple of|two|three) days ago|just now|right now|earlier today|again)\b"
+)
+_DEFERRED = re.compile(r"[^.!?\n]{0,30}?\b(?:until|till|til|unless|before)\b")
+"""Negation that only postpones ("I'm not going to kill myself until …") does not negate."""
+_REPORTED_QUOTE = re.compile(
+    r"(?P<third>\b(?:he|she|they|him|her|them|my \w+|partner|husband|wife|boyfriend|girlfriend)"
+    r"\b[^.!?\n]{0,25}\b(?:said|says|say|saying|told|tells|texted|texts|wrote|writes|posted|"
+    r"goes|went|screamed|yelled|shouted|whispered|messaged|keeps saying|kept saying)\b"
+    r"[^.!?\n]{0,20}$)|"
+    r"(?P<second>\b(?:you|u)\b[^.!?\n]{0,25}\b(?:said|say|told|texted|wrote|posted|go|went|"
+    r"screamed|yelled|messaged|keep saying|kept saying)\b[^.!?\n]{0,20}$)"
+)
+_REPLY_QUOTE = re.compile(
+    r"(?:&gt;|(?:^|(?<=\n)|(?<=[.!?])|(?<=[.!?] ))>)\s?(?P<body>[^\n]*?)"
+    r"(?=\n|(?<=[a-z.!?\"”'’)])(?=[A-Z])|(?<=[.!?])\s|$)"
+)
+"""A reply quote (">" or "&gt;" at a line or sentence start, as in e-mail, Reddit and chat
+replies) runs to the end of its line, its first sentence, or to where a sentence is glued on
+without a space ("…pointlessDont do it")."""
+_HYPERBOLE_BEFORE = re.compile(r"\b(?:rather|sooner|prefer to)\b")
+_THAN = re.compile(r"[^.!?\n]{0,20}?\bthan\b[^.!?\n]{0,40}")
+_LIFE = re.compile(
+    r"\bthan (?:to )?(?:(?:live|living|go on|going on|keep living|keep going|be alive|exist|"
+    r"wake up|be here|feel)(?:\s*(?:[.!?,;\n]|$)| (?:like (?:this|that)|this way|another|"
+    r"with (?:this|the pain|it)|anymore|any more|in (?:this|pain)|through))|feel (?:like )?this)"
+)
+"""'… rather die than live like this' is meant: the alternative is life itself as it is."""
+_JOKING = re.compile(r"\W{0,3}(?:lol|lmao|lmfao|haha\w*|jk|jkjk|xd|rofl|😂|🤣|💀|😅)")
+_PRONOUN = re.compile(
+    r"(?P<third>\bmy (?:partner|husband|wife|hubby|spouse|bf|gf|boyfriend|girlfriend|fianc[eé]e?|"
+    r"friend|best friend|bestie|brother|sister|mom|mum|mother|dad|father|son|daughter|cousin|"
+    r"roommate|ex|aunt|uncle|grandma|grandpa|kid|child|colleague|coworker|teammate)s?\b|"
+    r"\b(?:he|she|hes|shes|he['’]s|she['’]s|him|himself|herself|he['’]d|she['’]d|"
+    r"he['’]ll|she['’]ll)\b)|"
+    r"(?P<second>\b(?:you|u|your|youre|you['’]re|yourself|ya|ur|you['’]d|youd|you['’]ll|"
+    r"youll|you['’]ve|youve)\b)|"
+    r"(?P<first>\b(?:i|im|i['’]m|ive|i['’]ve|i['’]d|i['’]ll|me|my|myself|mine)\b)|"
+    r"(?P<generic>\b(?:people|someone|somebody|anyone|anybody|everyone|everybody|they|them|"
+    r"themselves|folks|persons|women|men|kids|teens|teenagers|patients|survivors|others|users|"
+    r"redditors|humans|individuals|victims)\b)"
+)
+
+
+_REPORTED_SWAP = {Subject.SELF: Subject.OTHER, Subject.ADDRESSEE: Subject.SELF}
+"""Quoting someone else: their "I" is them, their "you" is the writer."""
+_ADDRESSEE_SWAP = {Subject.SELF: Subject.ADDRESSEE, Subject.ADDRESSEE: Subject.SELF}
+"""Quoting the person addressed: their "I" is them, their "you" is the writer."""
+
+
+_LINK_TITLE = re.compile(r"\[[^\]\n]{1,200}\]\((?:https?://|www\.)")
+
+
+def link_titles(text: str) -> list[tuple[int, int]]:
+    """Ranges of markdown link texts ("[I Wish I Was Dead - Kno](http…)"): titles, not
+    statements."""
+    if "](" not in text:
+        return []
+    return [(m.start(), m.end()) for m in _LINK_TITLE.finditer(text)]
+
+
+def reply_quotes(text: str) -> list[tuple[int, int]]:
+    """Ranges quoted with ">" (the words of the person replied to)."""
+    if ">" not in text and "&gt;" not in text:
+        return []
+    return [(m.start(), m.end()) for m in _REPLY_QUOTE.finditer(text) if m.group("body").strip()]
+
+
+_GENERIC_FRAME = re.compile(
+    r"\b(?:what it(?:['’]?s| is| was| feels) like|how it feels|how (?:hard|awful|painful|scary) "
+    r"it (?:is|can be)|it(?:['’]?s| is) (?:hard|ok|okay|normal|common|natural|easy) ) ?to "
+    r"(?:\w+ )?$"
+)
+
+
+_EXPERIENCE = re.compile(
+    r"\bi (?:know|understand|remember|get|knew)(?: (?:exactly|too well|all too well))?\s*$"
+)
+""""I know what it's like to be suicidal" claims the experience: it is the writer's."""
+
+
+def _clause_before(low: str, start: int, window: int) -> str:
+    lo = max(0, start - window)
+    before = low[lo:start]
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    return before[breaks[-1].end() :] if breaks else before
+
+
+def _sentence_around(low: str, start: int, end: int, window: int = 160) -> str:
+    lo = max(0, start - window)
+    before = low[lo:start]
+    breaks = list(_SENTENCE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end() :]
+    after = low[end : end + window]
+    stop = _SENTENCE_BREAK.search(after)
+    if stop:
+        after = after[: stop.start()]
+    return before + low[start:end] + after
+
+
+def negated(low: str, start: int, window: int = 40) -> bool:
+    """Whether the clause before ``start`` negates the words at ``start`` ("I'm not
+    suicidal", "I would never kill myself"); "can't", "not sure", "don't know why",
+    "don't have the guts to" do not negate."""
+    clause = _NOT_NEGATING.sub(" ", _clause_before(low, start, window))
+    return _NEGATOR.search(clause) is not None
+
+
+_VICTIM = re.compile(
+    r"(?P<other>\bmy (?:sister|brother|mom|mum|mother|dad|father|friend|best friend|daughter|son|"
+    r"kids?|children|baby|cousin|aunt|niece|nephew|roommate|neighbou?r)s?\b|\b(?:her|him|them|"
+    r"his|themselves|herself|himself)\b)|"
+    r"(?P<addressee>\b(?:you|your|u|ur|yourself)\b)|"
+    r"(?P<self>\b(?:me|my|myself|us|i|our)\b)"
+)
+
+
+def victim_of(span: str) -> Subject:
+    """Who is hurt or threatened in a matched span, from its last person word: "he hit me"
+    → the writer, "he choked her" → someone else, "I'll hurt you" → the person addressed."""
+    last = None
+    for m in _VICTIM.finditer(span):
+        last = m
+    if last is None or last.lastgroup is None:
+        return Subject.SELF
+    return {"other": Subject.OTHER, "addressee": Subject.ADDRESSEE}.get(
+        last.lastgroup, Subject.SELF
+    )
+
+
+def _sentence_start(low: str, start: int, limit: int = 400) -> int:
+    lo = max(0, start - limit)
+    breaks = list(_SENTENCE_BREAK.finditer(low, lo, start))
+    return breaks[-1].end() if breaks else lo
+
+
+def speaker_person(low: str, start: int, window: int = 150) -> str:
+    """Who the words at ``start`` are about, from the nearest pronoun before them in the
+    sentence (at most ``window`` characters back): ``first``, ``second``, ``third`` (a
+    specific other person) or ``generic``. When the sentence names nobody, the subject carries
+    over from the sentence before; when that names nobody either, it is the writer (chat
+    drops the "I": "want to die tbh"). An infinitive after "what it's like to …" is general."""
+    sentence = _sentence_start(low, start)
+    before = low[max(sentence, start - window) : start]
+    lo = max(sentence, start - window)
+    frame = _GENERIC_FRAME.search(before)
+    if frame is not None:
+        at = lo + frame.start()
+        claim = _EXPERIENCE.search(low, max(sentence, at - 30), at)
+        return "first" if claim is not None else "generic"
+    last = None
+    for m in _PRONOUN.finditer(before):
+        last = m
+    if last is None and sentence > 0:
+        previous = _sentence_start(low, sentence - 1)
+        for m in _PRONOUN.finditer(low, previous, sentence):
+            last = m
+    if last is None or last.lastgroup is None:
+        return "first"
+    return last.lastgroup
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    category: str
+    pattern: str
+    score: float
+    explanation: str
+    subject: str = "self"
+    negatable: bool = True
+    tense: bool = True
+    """Whether past-tense context ("years ago", "I used to") lowers the score."""
+    recency: bool = False
+    """Whether recent-time context ("last night", "tonight") raises the score to 0.9."""
+    edges: bool = True
+    examples: tuple[str, ...] = ()
+    source: str | None = None
+
+
+def _expand(pattern: str) -> str:
+    return expand_pattern(pattern, _GAP)
+
+
+def _substitute(pattern: str, macros: Mapping[str, str], origin: str, rule: str) -> str:
+    for _ in range(8):
+        if not _MACRO.search(pattern):
+            return pattern
+
+        def repl(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in macros:
+                raise SettingsError(
+                    f"rule {rule} uses an undefined macro {{{name}}}",
+                    file=origin,
+                    expected="a macro defined in the [macros] table",
+                )
+            return f"(?:{macros[name]})"
+
+        pattern = _MACRO.sub(repl, pattern)
+    raise SettingsError(f"macros of rule {rule} nest too deeply", file=origin)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """A versioned lexicon of one domain, compiled into one alternation per category."""
+
+    domain: Domain
+    version: str
+    rules: tuple[Rule, ...]
+    compiled: tuple[tuple[re.Pattern[str], tuple[Rule, ...]], ...]
+    trigger: re.Pattern[str] | None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], origin: str) -> RuleSet:
+        try:
+            domain = Domain(str(data["domain"]))
+            version = str(data["version"])
+            macros = {str(k): str(v) for k, v in dict(data.get("macros", {})).items()}
+            raw_rules = list(data["rule"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SettingsError(
+                f"safety lexicon header is incomplete ({exc})",
+                file=origin,
+                expected="domain, version, [macros] and [[rule]] entries",
+            ) from exc
+        rules: list[Rule] = []
+        seen: set[str] = set()
+        for i, e in enumerate(raw_rules):
+            try:
+                rule = Rule(
+                    id=str(e["id"]),
+                    category=str(e["category"]),
+                    pattern=str(e["pattern"]),
+                    score=float(e["score"]),
+                    explanation=str(e["explanation"]),
+                    subject=str(e.get("subject", "self")),
+                    negatable=bool(e.get("negatable", True)),
+                    tense=bool(e.get("tense", True)),
+                    recency=bool(e.get("recency", False)),
+                    edges=bool(e.get("edges", True)),
+                    examples=tuple(str(x) for x in e.get("examples", ())),
+                    source=None if e.get("source") is None else str(e["source"]),
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise SettingsError(
+                    f"rule #{i + 1} is incomplete ({exc})",
+                    file=origin,
+                    expected="id, category, pattern, score, explanation",
+                ) from exc
+            if rule.id in seen:
+                raise SettingsError(f"rule id {rule.id} appears twice", file=origin)
+            if rule.subject not in _PERSONS:
+                raise SettingsError(
+                    f"rule {rule.id} has an unknown subject {rule.subject!r}",
+                    file=origin,
+                    expected="one of " + ", ".join(sorted(_PERSONS)),
+                )
+            if not 0.0 <= rule.score <= 1.0:
+                raise SettingsError(f"rule {rule.id} has a score outside [0, 1]", file=origin)
+            seen.add(rule.id)
+            rules.append(rule)
+        by_category: dict[str, list[Rule]] = {}
+        for rule in rules:
+            by_category.setdefault(rule.category, []).append(rule)
+        compiled = []
+        for group in by_category.values():
+            # One scan per category and edge kind. Rules anchored at word edges share one
+            # leading look-behind, so positions inside a word are rejected once, not per rule
+            # (about twice as fast).
+            for edged in (True, False):
+                members = tuple(r for r in group if r.edges is edged)
+                if not members:
+                    continue
+                parts = []
+                for j, rule in enumerate(members):
+                    body = _expand(_substitute(rule.pattern, macros, origin, rule.id))
+                    tail = r"(?:(?<=[\s,])|(?![\w'’]))" if edged else ""
+                    parts.append(f"(?P<r{j}>(?:{body}){tail})")
+                source = "|".join(parts)
+                if edged:
+                    source = rf"(?<![\w'’])(?:{source})"
+                try:
+                    rx = re.compile(source)
+                except re.error as exc:
+                    raise SettingsError(
+                        f"a pattern of category {group[0].category} does not compile: {exc}",
+                        file=origin,
+                    ) from exc
+                compiled.append((rx, members))
+        trigger = None
+        if "trigger" in data:
+            try:
+                trigger = re.compile(_expand(_substitute(str(data["trigger"]), macros, origin, "")))
+            except re.error as exc:
+                raise SettingsError(f"the trigger does not compile: {exc}", file=origin) from exc
+        return cls(domain, version, tuple(rules), tuple(compiled), trigger)
+
+    def raw_matches(self, low: str) -> Iterator[tuple[Rule, int, int]]:
+        if self.trigger is not None and self.trigger.search(low) is None:
+            return
+        for rx, group in self.compiled:
+            for m in rx.finditer(low):
+                name = m.lastgroup
+                if name is None:
+                    continue
+                start, end = m.span(name)
+                while end > start and low[end - 1] in " \t\n,":
+                    end -= 1
+                if start < end:
+                    yield group[int(name[1:])], start, end
+
+    def findings(self, text: str) -> list[Finding]:
+        """Every rule match in ``text``, read in its context (see the module docstring)."""
+        low = lowered(text)
+        quotes: list[tuple[int, int]] | None = None
+        replies: list[tuple[int, int]] = []
+        titles: list[tuple[int, int]] = []
+        out: list[Finding] = []
+        for rule, start, end in self.raw_matches(low):
+            if quotes is None:
+                quotes = quoted_ranges(text)
+                replies = reply_quotes(text)
+                titles = link_titles(text)
+            finding = self._contextual(rule, low, start, end, quotes, replies)
+            if titles and inside(titles, start, end):
+                finding = replace(
+                    finding,
+                    subject=Subject.NOBODY,
+                    tags=(*finding.tags, "title"),
+                    explanation=finding.explanation
+                    + " — in the title of a link (a song or article)",
+                )
+            out.append(finding)
+        out.sort(key=lambda f: (f.start, -f.score))
+        return out
+
+    def _contextual(
+        self,
+        rule: Rule,
+        low: str,
+        start: int,
+        end: int,
+        quotes: list[tuple[int, int]],
+        replies: list[tuple[int, int]],
+    ) -> Finding:
+        score = rule.score
+        tags: list[str] = []
+        if rule.subject == "victim":
+            subject = victim_of(low[start:end])
+        elif rule.subject == "infer":
+            subject = Subject.SELF
+        else:
+            subject = Subject(rule.subject)
+        explanation = rule.explanation
+        if rule.subject == "infer":
+            person = speaker_person(low, start)
+            if person == "second":
+                subject = Subject.NOBODY
+                tags.append("second_person")
+                explanation += (
+                    " — said to or about the person addressed (support, not the writer's risk)"
+                )
+            elif person == "third":
+                subject = Subject.OTHER
+                tags.append("reported")
+                score *= 0.85
+                explanation += " — about someone else the writer names"
+            elif person == "generic":
+                subject = Subject.NOBODY
+                tags.append("generic")
+                explanation += " — about people in general"
+        if rule.negatable and negated(low, start) and not _DEFERRED.match(low, end, end + 40):
+            tags.append("negated")
+            score *= 0.3
+            explanation += " — negated here, so it weighs little"
+        sentence: str | None = None
+        if rule.tense or rule.recency:
+            sentence = _sentence_around(low, start, end)
+        if rule.recency and sentence is not None and _RECENT.search(sentence):
+            tags.append("recent")
+            score = max(score, 0.9)
+            explanation += " — and recent"
+        elif rule.tense and sentence is not None and _PAST.search(sentence):
+            tags.append("past")
+            score *= 0.6
+            explanation += " — told as past"
+        than = (
+            _THAN.match(low, end, min(len(low), end + 60))
+            if _HYPERBOLE_BEFORE.search(low, max(0, start - 25), end)
+            else None
+        )
+        if than is not None and not _LIFE.search(than.group()):
+            tags.append("hyperbole")
+            score *= 0.5
+            explanation += " — a comparison ('rather … than …'), likely a figure of speech"
+        if _JOKING.match(low, end, min(len(low), end + 12)):
+            tags.append("joking")
+            score *= 0.75
+            explanation += " — with a joking tag (still checked: jokes can hide risk)"
+        if replies and inside(replies, start, end):
+            tags.append("quoted")
+            subject = _ADDRESSEE_SWAP.get(subject, subject)
+            explanation += " — in a reply quote ('>'), the words of the person replied to"
+        elif quotes and inside(quotes, start, end):
+            tags.append("quoted")
+            opening = min(lo for lo, hi in quotes if lo <= start and end <= hi)
+            frame = _REPORTED_QUOTE.search(low, max(0, opening - 60), opening)
+            if frame is not None and frame.lastgroup == "third":
+                subject = _REPORTED_SWAP.get(subject, subject)
+                explanation += " — quoting what someone else said"
+            elif frame is not None and frame.lastgroup == "second":
+                subject = _ADDRESSEE_SWAP.get(subject, subject)
+                explanation += " — quoting what the person addressed said"
+            else:
+                score *= 0.85
+                explanation += " — inside quotation marks (a thought or words quoted)"
+        return Finding(
+            domain=self.domain,
+            category=rule.category,
+            start=start,
+            end=end,
+            score=round(min(1.0, max(0.0, score)), 4),
+            explanation=explanation,
+            rule=rule.id,
+            subject=subject,
+            tags=tuple(tags),
+        )
+
+
+@cache
+def load_rules(name: str) -> RuleSet:
+    """The shipped lexicon ``reattune/data/safety/{name}.toml`` (``crisis``, ``violence``)."""
+    origin = f"reattune/data/safety/{name}.toml"
+    try:
+        text = resources.files("reattune.data.safety").joinpath(f"{name}.toml").read_text("utf-8")
+        data = tomllib.loads(text)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"cannot read the safety lexicon ({exc})", file=origin) from exc
+    return RuleSet.from_data(data, origin)
