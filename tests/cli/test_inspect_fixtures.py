@@ -24,6 +24,7 @@ FORMAT_OF_FOLDER = {
     "telegram": {"telegram"},
     "webvtt": {"webvtt"},
     "whatsapp": {"whatsapp"},
+    "safety": {"whatsapp"},
 }
 FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file())
 

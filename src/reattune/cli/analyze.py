@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -34,6 +35,8 @@ from reattune.model import Conversation
 from reattune.model.analysis import Analysis
 from reattune.report.markdown import quote, when
 from reattune.report.reading import Namer, read_analysis
+from reattune.report.safety_section import safety_caveat, safety_lines
+from reattune.safety.gate import SafetyResult
 from reattune.service.reports import analyze_file, expand, render, run_batch
 from reattune.settings import AnalysisSettings
 
@@ -51,11 +54,35 @@ def _settings(pairs: list[str] | None) -> AnalysisSettings:
     return AnalysisSettings().with_overrides(overrides)
 
 
-def print_summary(conversation: Conversation, analysis: Analysis, *, redact: bool) -> None:
-    """The terminal summary of one analysed conversation."""
+def print_safety(conversation: Conversation, result: SafetyResult, name: Namer) -> None:
+    """The safety section, printed before anything else when the gate fires."""
+    lines = safety_lines(conversation, result, name)
+    parts = [f"[bold]{escape(lines.message)}[/]", "[bold]Help, now:[/]"]
+    parts += [f"  • {escape(r)}" for r in lines.resources]
+    if lines.people:
+        parts.append(escape(lines.people))
+    parts.append("[bold]What the screen found:[/]")
+    parts += [f"  • {escape(r)}" for r in lines.reasons]
+    console.print(
+        Panel("\n".join(parts), title=lines.heading, title_align="left", border_style="red bold")
+    )
+
+
+def print_summary(
+    conversation: Conversation,
+    analysis: Analysis,
+    *,
+    redact: bool,
+    safety: SafetyResult | None = None,
+) -> None:
+    """The terminal summary of one analysed conversation (the safety section first)."""
     name = Namer(conversation, redact)
     reading = read_analysis(conversation, analysis, redact=redact)
-    body = "\n\n".join([f"[bold]{reading.roles}[/]", *reading.paragraphs])
+    paragraphs = list(reading.paragraphs)
+    if safety is not None and safety.positive:
+        print_safety(conversation, safety, name)
+        paragraphs.insert(0, safety_caveat(safety))
+    body = "\n\n".join([f"[bold]{escape(reading.roles)}[/]", *map(escape, paragraphs)])
     console.print(Panel(body, title=reading.title, title_align="left"))
     cs = analysis.cycle_strength
     strength = Table("cycle strength", "value", title_justify="left")
@@ -179,8 +206,17 @@ def analyze_command(
     partner_b: PartnerB = None,
     therapist: Therapist = None,
     max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
+    locale: Annotated[
+        str,
+        typer.Option(
+            "--locale",
+            help="Country for the help lines of the safety section (US, CA, GB, IE, AU, NZ; "
+            "anything else lists the local emergency number and an international directory).",
+        ),
+    ] = "US",
 ) -> None:
-    """Code, measure and explain conversations: a terminal summary, or reports."""
+    """Code, measure and explain conversations: a terminal summary, or reports. The safety
+    screen runs on every conversation and opens the output when it finds something."""
     options = parse_options(
         format=format,
         encoding=encoding,
@@ -196,22 +232,24 @@ def analyze_command(
     inputs = expand(files)
     single = len(files) == 1 and not files[0].is_dir()
     if single and (out is None or out.suffix.lower() in (".html", ".md", ".json")):
-        outcome = analyze_file(files[0], options, settings)
+        outcome = analyze_file(files[0], options, settings, locale=locale)
         if outcome.error is not None:
             raise outcome.error
         assert outcome.conversation is not None and outcome.analysis is not None
-        conv, analysis = outcome.conversation, outcome.analysis
+        conv, analysis, safety = outcome.conversation, outcome.analysis, outcome.safety
         if out is not None:
             fmt = out.suffix.lower().lstrip(".")
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(render(fmt, conv, analysis, redact=redact), encoding="utf-8")
+            out.write_text(
+                render(fmt, conv, analysis, redact=redact, safety=safety), encoding="utf-8"
+            )
             console.print(f"Wrote {out}")
         if json_out:
-            print(render("json", conv, analysis, redact=redact))
+            print(render("json", conv, analysis, redact=redact, safety=safety))
         elif md:
-            print(render("md", conv, analysis, redact=redact))
+            print(render("md", conv, analysis, redact=redact, safety=safety))
         else:
-            print_summary(conv, analysis, redact=redact)
+            print_summary(conv, analysis, redact=redact, safety=safety)
         return
     folder = out or Path("reattune-reports")
     formats = ["html"] + (["json"] if json_out else []) + (["md"] if md else [])
@@ -231,6 +269,7 @@ def analyze_command(
             formats,
             redact=redact,
             progress=lambda _p: bar.advance(task),
+            locale=locale,
         )
     table = Table(
         "file",
@@ -238,6 +277,7 @@ def analyze_command(
         "loops",
         "stonewalling",
         "repairs",
+        "safety",
         "result",
         title="reattune analyze",
         title_justify="left",
@@ -252,10 +292,13 @@ def analyze_command(
                 str(m.loops),
                 str(m.stonewalling_episodes),
                 str(m.repair_attempts),
+                f"[red bold]{o.safety.level.label}[/]"
+                if o.safety is not None and o.safety.positive
+                else "—",
                 "ok",
             )
         else:
-            table.add_row(label, "", "", "", "", f"[red]{o.error.code if o.error else '?'}[/]")
+            table.add_row(label, "", "", "", "", "", f"[red]{o.error.code if o.error else '?'}[/]")
     console.print(table)
     failed = [o for o in outcomes if not o.ok]
     for o in failed:

@@ -35,6 +35,13 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_INPUT) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
+    except BrokenPipeError:
+        # The reader went away (``reattune … | head``): stop quietly, as Unix tools do, and
+        # keep Python from complaining again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        raise typer.Exit(0) from None
     except Exception as exc:
         if os.environ.get("REATTUNE_DEBUG") == "1":
             raise

@@ -27,6 +27,7 @@ from reattune.cli.options import (
     TurnGap,
     parse_options,
 )
+from reattune.cli.screen import screen_command
 from reattune.errors import ReattuneError
 from reattune.examples import copy_examples
 from reattune.ingest import DEFAULT_TURN_GAP_SECONDS, load, parsers
@@ -187,6 +188,7 @@ def formats() -> None:
 app.command(name="analyze")(analyze_command)
 app.command(name="settings")(settings_command)
 app.command(name="eval")(eval_command)
+app.command(name="screen")(screen_command)
 
 
 def run() -> None:

@@ -34,6 +34,8 @@ from reattune.model.speaker import Role
 from reattune.report import charts
 from reattune.report.format import Clock, duration, number, percent, plural
 from reattune.report.redact import Redaction, find_identifiers, redact_text, speaker_labels
+from reattune.report.safety_section import safety_caveat
+from reattune.safety.gate import SafetyResult
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
@@ -49,6 +51,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("transcript", "Transcript"),
 )
 SECTION_IDS: tuple[str, ...] = tuple(s for s, _ in SECTIONS)
+SAFETY_SECTION = ("safety", "Safety first")
+"""Shown before everything else when the safety gate fires on the conversation."""
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -149,9 +153,15 @@ def _environment() -> Environment:
 
 class _Report:
     def __init__(
-        self, conversation: Conversation, analysis: Analysis, redact: bool, title: str | None
+        self,
+        conversation: Conversation,
+        analysis: Analysis,
+        redact: bool,
+        title: str | None,
+        safety: SafetyResult | None = None,
     ) -> None:
         self.c = conversation
+        self.safety_result = safety if safety is not None and safety.positive else None
         self.a = analysis
         self.redact = redact
         self.clock = Clock(conversation)
@@ -591,6 +601,8 @@ class _Report:
         a = self.a
         cs = a.cycle_strength
         paragraphs: list[str] = []
+        if self.safety_result is not None:
+            paragraphs.append(safety_caveat(self.safety_result))
         p = self.name(cs.pursuer) if cs.pursuer else None
         w = self.name(cs.withdrawer) if cs.withdrawer else None
         p_moves = self.moves(cs.pursuer, ("pursue.", "horseman.c"))
@@ -1053,6 +1065,36 @@ class _Report:
             "balance": charts.balance(self.a, self.clock),
         }
 
+    def safety(self) -> dict[str, Any] | None:
+        """The safety section: level, message, resources and every reason quoted from its
+        turn (the report is read by the person who ran it, or their clinician)."""
+        result = self.safety_result
+        if result is None:
+            return None
+        reasons = []
+        for f in result.reasons:
+            quote: Markup | str = ""
+            if f.turn is not None and 0 <= f.turn < len(self.c.turns):
+                span = f.to_code_span()
+                quote = self.quote(span)
+            reasons.append(
+                {
+                    "level": f.level.label,
+                    "code": f.code,
+                    "who": self.who(f.speaker) if f.speaker else "",
+                    "explanation": self.text(f.explanation),
+                    "quote": quote,
+                }
+            )
+        people = [(self.name(p), level.label) for p, level in result.people if level.positive]
+        return {
+            "level": result.level.label,
+            "message": result.message,
+            "resources": [r.to_dict() for r in result.resources],
+            "reasons": reasons,
+            "people": people,
+        }
+
     def context(self) -> dict[str, Any]:
         rec = self.a.recovery
         return {
@@ -1060,7 +1102,8 @@ class _Report:
             "redacted": self.redact,
             "csp": CONTENT_SECURITY_POLICY,
             "css": _css(),
-            "sections": SECTIONS,
+            "sections": (((SAFETY_SECTION,) if self.safety_result else ()) + SECTIONS),
+            "safety": self.safety(),
             "meta": self.meta(),
             "figures": self.figures(),
             "roles": self.roles(),
@@ -1108,12 +1151,15 @@ def render_html(
     *,
     redact: bool = False,
     title: str | None = None,
+    safety: SafetyResult | None = None,
 ) -> str:
     """The report as one self-contained HTML document (no scripts, no network requests).
 
     ``redact`` replaces speaker names with "Partner A/B" / "Therapist" and masks phone numbers,
     e-mail addresses, URLs, street addresses and other identifiers everywhere in the report.
+    ``safety`` (the gate's result on the conversation) puts a safety section first when it is
+    positive, and then the cycle reading says that couple-cycle advice is paused.
     """
-    report = _Report(conversation, analysis, redact, title)
+    report = _Report(conversation, analysis, redact, title, safety)
     template = _environment().get_template("report.html.j2")
     return template.render(report.context())

@@ -6,6 +6,8 @@ from reattune.coding.lexicon import default_codebook
 from reattune.model import Conversation
 from reattune.model.analysis import Analysis
 from reattune.report.reading import Namer, read_analysis
+from reattune.report.safety_section import safety_caveat, safety_lines
+from reattune.safety.gate import SafetyResult
 
 QUOTE_LIMIT = 160
 
@@ -33,7 +35,13 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def render_markdown(conversation: Conversation, analysis: Analysis, *, redact: bool = False) -> str:
+def render_markdown(
+    conversation: Conversation,
+    analysis: Analysis,
+    *,
+    redact: bool = False,
+    safety: SafetyResult | None = None,
+) -> str:
     name = Namer(conversation, redact)
     reading = read_analysis(conversation, analysis, redact=redact)
     cs = analysis.cycle_strength
@@ -43,7 +51,15 @@ def render_markdown(conversation: Conversation, analysis: Analysis, *, redact: b
         f"{analysis.codebook_version}, schema {analysis.schema}.*",
         "",
     ]
+    if safety is not None and safety.positive:
+        lines = safety_lines(conversation, safety, name)
+        out += [f"## {lines.heading}", "", lines.message, "", "**Help, now:**", ""]
+        out += [f"- {r}" for r in lines.resources] + [""]
+        out += [lines.people, ""] if lines.people else []
+        out += ["**What the screen found:**", ""] + [f"- {r}" for r in lines.reasons] + [""]
     out += ["## The cycle", "", reading.roles, ""]
+    if safety is not None and safety.positive:
+        out += [safety_caveat(safety) + "\n"]
     out += [p + "\n" for p in reading.paragraphs]
     out += ["### Cycle strength", "", "| measure | value |", "|---|---|"]
     out += [

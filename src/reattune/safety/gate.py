@@ -42,6 +42,7 @@ __all__ = [
     "check_conversation",
     "check_screening",
     "check_text",
+    "combine",
     "current_clearance",
     "gated",
     "writer_level",
@@ -364,6 +365,28 @@ def check_screening(
         "at_risk",
         book=book,
     )
+
+
+def combine(
+    results: Sequence[SafetyResult],
+    *,
+    person: str | None = None,
+    locale: str | None = None,
+    book: ResourceBook | None = None,
+) -> SafetyResult:
+    """One result for one person from several screens (a conversation and their own
+    screening answers): their own findings together when any is positive; else the witness
+    response when they only saw someone else's; else nothing found."""
+    own = [r for r in results if r.positive and r.role != "witness"]
+    if own:
+        findings = tuple(f for r in own for f in r.findings)
+        source = "+".join(dict.fromkeys(r.source for r in own))
+        return _result(findings, source, locale, person, "at_risk", book=book)
+    for r in results:
+        if r.positive:
+            return r
+    source = "+".join(dict.fromkeys(r.source for r in results)) or "none"
+    return _result((), source, locale, person, None, book=book)
 
 
 def check(

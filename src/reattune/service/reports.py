@@ -16,6 +16,7 @@ from reattune.ingest import ParseOptions, load
 from reattune.model import Conversation
 from reattune.model.analysis import Analysis
 from reattune.report.markdown import render_markdown
+from reattune.safety.gate import SafetyResult, check_conversation
 from reattune.settings import AnalysisSettings
 
 INPUT_SUFFIXES = (".txt", ".zip", ".json", ".csv", ".tsv", ".vtt", ".srt")
@@ -30,6 +31,7 @@ class Outcome:
     analysis: Analysis | None = None
     error: ReattuneError | None = None
     written: dict[str, Path] = field(default_factory=dict)
+    safety: SafetyResult | None = None
 
     @property
     def ok(self) -> bool:
@@ -51,10 +53,17 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def analysis_json(conversation: Conversation, analysis: Analysis) -> dict[str, object]:
+def analysis_json(
+    conversation: Conversation, analysis: Analysis, safety: SafetyResult | None = None
+) -> dict[str, object]:
     from reattune.ingest.summary import summarize
 
-    return {"conversation": summarize(conversation), "analysis": analysis.to_dict()}
+    data: dict[str, object] = {}
+    if safety is not None:
+        data["safety"] = safety.to_dict()
+    data["conversation"] = summarize(conversation)
+    data["analysis"] = analysis.to_dict()
+    return data
 
 
 def redact_data(value: Any, conversation: Conversation) -> Any:
@@ -83,15 +92,24 @@ def redact_data(value: Any, conversation: Conversation) -> Any:
     return redacted
 
 
-def render(fmt: str, conversation: Conversation, analysis: Analysis, *, redact: bool) -> str:
+def render(
+    fmt: str,
+    conversation: Conversation,
+    analysis: Analysis,
+    *,
+    redact: bool,
+    safety: SafetyResult | None = None,
+) -> str:
+    """One report. ``safety`` is the gate's result on the conversation: when positive, the
+    report opens with it (and the JSON carries it first, under ``safety``)."""
     if fmt == "html":
         from reattune.report import render_html
 
-        return render_html(conversation, analysis, redact=redact)
+        return render_html(conversation, analysis, redact=redact, safety=safety)
     if fmt == "md":
-        return render_markdown(conversation, analysis, redact=redact)
+        return render_markdown(conversation, analysis, redact=redact, safety=safety)
     if fmt == "json":
-        data = analysis_json(conversation, analysis)
+        data = analysis_json(conversation, analysis, safety)
         if redact:
             data = redact_data(data, conversation)
         return json.dumps(data, ensure_ascii=False, indent=2)
@@ -104,11 +122,14 @@ def analyze_file(
     settings: AnalysisSettings,
     *,
     strict_roles: bool = True,
+    locale: str | None = None,
 ) -> Outcome:
+    """Read, analyse and screen one file (the safety gate runs on every conversation)."""
     outcome = Outcome(path)
     try:
         outcome.conversation = load(path, options, strict_roles=strict_roles)
         outcome.analysis = analyze(outcome.conversation, settings)
+        outcome.safety = check_conversation(outcome.conversation, locale=locale)
     except ReattuneError as exc:
         outcome.error = exc
     return outcome
@@ -120,7 +141,10 @@ def write_reports(outcome: Outcome, folder: Path, formats: Sequence[str], *, red
     for fmt in formats:
         target = folder / f"{outcome.path.name}.{fmt}"
         target.write_text(
-            render(fmt, outcome.conversation, outcome.analysis, redact=redact), encoding="utf-8"
+            render(
+                fmt, outcome.conversation, outcome.analysis, redact=redact, safety=outcome.safety
+            ),
+            encoding="utf-8",
         )
         outcome.written[fmt] = target
 
@@ -134,6 +158,7 @@ def run_batch(
     *,
     redact: bool = False,
     progress: Callable[[Path], None] | None = None,
+    locale: str | None = None,
 ) -> list[Outcome]:
     """Analyse every file into ``folder`` (one report per file and format, plus
     ``index.html``). A file that cannot be read is kept in the result with its error."""
@@ -146,7 +171,7 @@ def run_batch(
         )
     outcomes = []
     for path in files:
-        outcome = analyze_file(path, options, settings)
+        outcome = analyze_file(path, options, settings, locale=locale)
         if outcome.ok:
             try:
                 write_reports(outcome, folder, formats, redact=redact)
@@ -167,18 +192,23 @@ def write_index(outcomes: Sequence[Outcome], folder: Path, *, redact: bool) -> P
         label = f"conversation {k}" if redact else o.path.name
         if o.ok and o.analysis is not None:
             m = o.analysis.metrics
+            safety = (
+                f"SAFETY FIRST: {o.safety.level.label}"
+                if o.safety is not None and o.safety.positive
+                else "—"
+            )
             links = " ".join(
                 f'<a href="{html.escape(p.name)}">{fmt}</a>' for fmt, p in o.written.items()
             )
             rows.append(
                 f"<tr><td>{html.escape(label)}</td><td>{m.turns}</td><td>{m.loops}</td>"
                 f"<td>{m.stonewalling_episodes}</td><td>{m.repair_attempts}</td>"
-                f"<td>{links}</td></tr>"
+                f"<td>{html.escape(safety)}</td><td>{links}</td></tr>"
             )
         else:
             why = html.escape(str(o.error))
             rows.append(
-                f'<tr><td>{html.escape(label)}</td><td colspan="5">not read: {why}</td></tr>'
+                f'<tr><td>{html.escape(label)}</td><td colspan="6">not read: {why}</td></tr>'
             )
     page = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -187,7 +217,8 @@ def write_index(outcomes: Sequence[Outcome], folder: Path, *, redact: bool) -> P
         "padding:.3rem .6rem;text-align:left}</style></head><body><main><h1>reattune reports</h1>"
         '<table><thead><tr><th scope="col">conversation</th><th scope="col">turns</th>'
         '<th scope="col">loops</th><th scope="col">stonewalling episodes</th>'
-        '<th scope="col">repair attempts</th><th scope="col">reports</th></tr></thead><tbody>'
+        '<th scope="col">repair attempts</th><th scope="col">safety</th>'
+        '<th scope="col">reports</th></tr></thead><tbody>'
         + "".join(rows)
         + "</tbody></table></main></body></html>\n"
     )
