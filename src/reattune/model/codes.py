@@ -6,6 +6,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
+def check_span(start: int, end: int, score: float) -> None:
+    """Every finding's invariants: a span runs forwards from a non-negative offset, and its
+    score lies in [0, 1]."""
+    if not 0 <= start <= end:
+        raise ValueError("a span runs forwards from a non-negative offset")
+    if not 0.0 <= score <= 1.0:
+        raise ValueError("scores lie in [0, 1]")
+
+
 class EvidenceKind(StrEnum):
     LEXICON = "lexicon"
     """A lexicon entry matched (``ref`` is its id)."""
@@ -36,10 +45,7 @@ class CodeSpan:
     ``recalled`` on ``flooding`` said about the past ("I was overwhelmed last night")."""
 
     def __post_init__(self) -> None:
-        if not 0 <= self.start <= self.end:
-            raise ValueError("a span runs forwards from a non-negative offset")
-        if not 0.0 <= self.score <= 1.0:
-            raise ValueError("scores lie in [0, 1]")
+        check_span(self.start, self.end, self.score)
 
     @property
     def family(self) -> str:

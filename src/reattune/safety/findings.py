@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 
-from reattune.model.codes import CodeSpan, EvidenceKind
+from reattune.model.codes import CodeSpan, EvidenceKind, check_span
 
 __all__ = [
     "LEVEL_THRESHOLDS",
@@ -109,10 +109,7 @@ class Finding:
     speaker: str | None = None
 
     def __post_init__(self) -> None:
-        if not 0 <= self.start <= self.end:
-            raise ValueError("a span runs forwards from a non-negative offset")
-        if not 0.0 <= self.score <= 1.0:
-            raise ValueError("scores lie in [0, 1]")
+        check_span(self.start, self.end, self.score)
 
     @property
     def code(self) -> str:
