@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from reattune.durations import duration
 from reattune.episodes.timeline import Timeline
 from reattune.model.analysis import Break, BreakStatus
 
@@ -151,8 +152,8 @@ def find_breaks(tl: Timeline) -> list[Break]:
             status = BreakStatus.HONOURED
         before = _mean_neg(tl, range(max(0, i - k), i))
         after = None if ret is None else _mean_neg(tl, range(ret, min(n, ret + k)))
-        named = f"{agreed / 60:.0f} minutes agreed" if agreed is not None else "no time named"
-        took = f", back after {actual / 60:.0f} minutes" if actual is not None else ""
+        named = f"{duration(agreed)} agreed" if agreed is not None else "no time named"
+        took = f", back after {duration(actual)}" if actual is not None else ""
         out.append(
             Break(
                 requester=me,

@@ -7,6 +7,7 @@ never assumed: either partner may pursue, and roles may flip by topic.
 
 from __future__ import annotations
 
+from reattune.durations import duration
 from reattune.episodes.timeline import Timeline
 from reattune.model.analysis import Cycle, CycleStrength, Loop
 
@@ -72,7 +73,7 @@ def find_cycles(tl: Timeline, loops: list[Loop]) -> list[Cycle]:
             span = None
             if first.start is not None and last.end is not None:
                 span = last.end - first.start
-            when = f" over {span / 60:.0f} minutes" if span is not None else ""
+            when = f" over {duration(span)}" if span is not None else ""
             cycles.append(
                 Cycle(
                     pursuer=first.pursuer,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 
+from reattune.durations import duration
 from reattune.episodes.timeline import Timeline
 from reattune.model import ConversationKind
 from reattune.model.analysis import Block, Recovery
@@ -69,7 +70,7 @@ def recovery(tl: Timeline, blocks: list[Block]) -> Recovery:
             seconds = None
             if b.start is not None and peak.start is not None:
                 seconds = max(0.0, b.start - peak.start)
-            when = f" after {seconds / 60:.1f} minutes" if seconds is not None else ""
+            when = f" {duration(seconds)}" if seconds is not None else ""
             return Recovery(
                 baseline,
                 peak.index,

@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, tzinfo
 
+from reattune.durations import duration
 from reattune.model.conversation import Conversation, ConversationKind
+
+__all__ = ["Clock", "duration", "number", "percent", "plural", "short_duration"]
 
 
 class Clock:
@@ -86,25 +89,6 @@ def offset(seconds: float) -> str:
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-def duration(seconds: float | None) -> str:
-    """``45 s``, ``3 min``, ``1 h 12 min``, ``2 d 3 h``; an em dash when unknown."""
-    if seconds is None or math.isnan(seconds):
-        return "—"
-    seconds = max(0.0, seconds)
-    if seconds < 10:
-        return f"{seconds:.1f} s".replace(".0 s", " s")
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
 def short_duration(seconds: float) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from reattune.durations import duration
 from reattune.model import Conversation
 from reattune.model.analysis import Analysis, BreakStatus, RepairOutcome
 from reattune.report.redact import redact_text, speaker_labels
@@ -127,10 +128,4 @@ def read_analysis(
 
 
 def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "unknown time"
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+    return "unknown time" if seconds is None else duration(seconds)
