@@ -6,6 +6,9 @@ timing raise thoughts of suicide to a high-risk level:
 
 - *means with thoughts*: access to means ("I've been saving my pills") counts only next to
   thoughts of suicide or self-harm by the writer, and then as high risk;
+- *risk factors together*: two or more distinct signs of distress by the writer in one
+  message (hopelessness, worthlessness, self-hatred, a low point, a diagnosis) reach the
+  concern level, though each alone is recorded only;
 - *timing*: a time to act ("tonight", "this weekend") in the same sentence as the writer's
   own thoughts of suicide makes it an emergency.
 """
@@ -41,11 +44,50 @@ def _own_thought(f: Finding) -> bool:
     )
 
 
+RISK_FACTOR_CATEGORIES = frozenset({"distress", "passive", "self_harm", "ideation"})
+"""Categories whose findings below the concern level still count as risk factors."""
+RISK_FACTORS_FOR_CONCERN = 2
+"""How many distinct risk-factor phrases one message needs to reach the concern level."""
+
+
+def _risk_factor(f: Finding) -> bool:
+    return (
+        f.subject is Subject.SELF
+        and f.category in RISK_FACTOR_CATEGORIES
+        and not f.counts
+        and "negated" not in f.tags
+        and "past" not in f.tags
+    )
+
+
+def _accumulated(findings: list[Finding]) -> Finding | None:
+    """One *concern* finding when a message holds several distinct risk factors of the writer
+    ("I'm worthless … I've hit rock bottom … my depression is eating me"): each alone is
+    recorded only, together they warrant a gentle check-in."""
+    factors = [f for f in findings if _risk_factor(f)]
+    if len({f.rule for f in factors}) < RISK_FACTORS_FOR_CONCERN:
+        return None
+    return Finding(
+        domain=Domain.CRISIS,
+        category="distress",
+        start=factors[0].start,
+        end=max(f.end for f in factors),
+        score=0.45,
+        explanation="several signs of distress in one message (hopelessness, worthlessness, "
+        "self-hatred, a low point): together worth a gentle check-in",
+        rule="combined.risk_factors",
+        tags=("combined",),
+    )
+
+
 def detect_crisis(text: str) -> list[Finding]:
     """Every crisis finding in ``text`` (counted or not), sorted by position."""
     findings = load_rules("crisis").findings(text)
     if not findings:
         return findings
+    acc = _accumulated(findings)
+    if acc is not None:
+        findings = sorted([*findings, acc], key=lambda f: (f.start, -f.score))
     thoughts = [f for f in findings if _own_thought(f)]
     if not thoughts:
         return findings

@@ -67,6 +67,11 @@ _RECENT = re.compile(
     r"\b(?:yesterday|last night|tonight|today|this morning|this week|last week|"
     r"(?:few|couple of|two|three) days ago|just now|right now|earlier today|again)\b"
 )
+_CURRENT = re.compile(
+    r"\b(?:now|again|these days|lately|currently|recently|worse than ever|still do)\b"
+)
+"""Past-tense context that says it is back or still going ("in the past, but now it's worse
+than ever") does not make a finding past."""
 _DEFERRED = re.compile(r"[^.!?\n]{0,30}?\b(?:until|till|til|unless|before)\b")
 """Negation that only postpones ("I'm not going to kill myself until …") does not negate."""
 _REPORTED_QUOTE = re.compile(
@@ -170,6 +175,58 @@ def negated(low: str, start: int, window: int = 40) -> bool:
     suicidal", "I would never kill myself"); "can't", "not sure", "don't know why",
     "don't have the guts to" do not negate."""
     clause = _NOT_NEGATING.sub(" ", _clause_before(low, start, window))
+    return _NEGATOR.search(clause) is not None
+
+
+_NOT_DENYING = re.compile(
+    r"\b(?:did|could)n['’]?t\b|\b(?:did|could) not\b|"
+    r"\b(?:not|never) to\b|\bnot (?:\w+ )?(?:brave|strong|courageous|bold|ready) enough\b|"
+    r"\bnever (?:had|have|got|found) the\b|\bnever (?:went|go|gone|going) through\b|"
+    r"\bnot (?:\w+ )?(?:yet|today|tonight|now)\b|\bnot (?:a|one) day\b|"
+    r"\bnot (?:so much|just|only|even)\b|\b(?:do|does)n['’]?t (?:just|even|only)\b|"
+    r"\b(?:never|not|won['’]?t|wo not) (?:\w+ )?be able to\b|\bnever told\b|"
+    r"\b(?:do|does)n['’]?t have to\b|\b(?:do|does) not have to\b|"
+    r"(?:n['’]?t|\bnot|\bnever) (?:seem to |even |really )?(?:care|know|understand|notice|"
+    r"reali[sz]e|believe|get|see|tell|mind|matter)\b"
+)
+"""Negations that do not deny a thought: a negated act ("the only reason I didn't kill myself
+tonight"), "not to" ("held back not to commit suicide"), lack of courage or ability ("not brave
+enough to end it", "I'll never be able to"), postponement ("not yet"), "not so much that", and
+someone else's negated care or knowledge ("she doesn't care that I'm suicidal")."""
+_DOUBLE_NEGATION = re.compile(
+    r"\b(?:without|rarely|hardly|seldom|barely|only reason|only thing|reason (?:why )?i|"
+    r"(?:a|one|single) (?:day|night|week|hour|moment) (?:where|when|that|i)|"
+    r"what (?:stops|stopped|keeps|kept) me|why (?:i|not|should|shouldn['’]?t|would)|"
+    r"wonder (?:if|whether|why)|unless|if i)\b"
+)
+"""Context that turns a negation back into an assertion: "I haven't gone a day without
+considering suicide", "rarely is a day where I don't think of self-harm", "why should I not"."""
+_UNDENIED_AFTER = re.compile(
+    r"[^.!?\n]{0,12}?\b(?:today|tonight|yet|right now|for now|anytime soon|any time soon|this "
+    r"(?:week|year|time))\b|[^.!?\n]{0,50}?\b(?:(?:do|did)n['’]?t|do not|never) (?:have|had) the "
+    r"(?:guts|balls|courage|nerve|strength)\b|[^.!?\n]{0,50}?\b(?:too|so) (?:scared|afraid|"
+    r"much of a coward|cowardly)\b"
+)
+_FIRST_PERSON = re.compile(r"\bi(?:['’]?(?:m|ll|d|ve))?\b")
+"""After the words: "I'm not going to kill myself today", "I don't think I'd kill myself, I
+don't have the guts": postponement or lack of courage, not a denial."""
+
+
+def denied(low: str, start: int, window: int = 40, end: int | None = None) -> bool:
+    """Whether the clause before ``start`` explicitly denies the thought or intent ("I'm not
+    suicidal", "I would never kill myself", "I don't want to die"). Stricter than
+    :func:`negated`: a negated act, a double negation, "not brave enough to" or "not to"
+    still signal risk, because they tell of the thought (used by the crisis lexicon)."""
+    clause = _NOT_NEGATING.sub(" ", _clause_before(low, start, window))
+    if _DOUBLE_NEGATION.search(low, max(0, start - 90), start):
+        return False
+    if (
+        end is not None
+        and _UNDENIED_AFTER.match(low, end, end + 80)
+        and _FIRST_PERSON.search(clause) is not None
+    ):
+        return False
+    clause = _NOT_DENYING.sub(" ", clause)
     return _NEGATOR.search(clause) is not None
 
 
@@ -280,6 +337,9 @@ class RuleSet:
     rules: tuple[Rule, ...]
     compiled: tuple[tuple[re.Pattern[str], tuple[Rule, ...]], ...]
     trigger: re.Pattern[str] | None
+    negation: str = "any"
+    """``any``: every negation lowers a score (:func:`negated`); ``denial``: only an explicit
+    denial of the thought or intent does (:func:`denied`), set by ``negation = "denial"``."""
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], origin: str) -> RuleSet:
@@ -288,6 +348,7 @@ class RuleSet:
             version = str(data["version"])
             macros = {str(k): str(v) for k, v in dict(data.get("macros", {})).items()}
             raw_rules = list(data["rule"])
+            negation = str(data.get("negation", "any"))
         except (KeyError, TypeError, ValueError) as exc:
             raise SettingsError(
                 f"safety lexicon header is incomplete ({exc})",
@@ -364,7 +425,11 @@ class RuleSet:
                 trigger = re.compile(_expand(_substitute(str(data["trigger"]), macros, origin, "")))
             except re.error as exc:
                 raise SettingsError(f"the trigger does not compile: {exc}", file=origin) from exc
-        return cls(domain, version, tuple(rules), tuple(compiled), trigger)
+        if negation not in ("any", "denial"):
+            raise SettingsError(
+                f"unknown negation mode {negation!r}", file=origin, expected="any or denial"
+            )
+        return cls(domain, version, tuple(rules), tuple(compiled), trigger, negation)
 
     def raw_matches(self, low: str) -> Iterator[tuple[Rule, int, int]]:
         if self.trigger is not None and self.trigger.search(low) is None:
@@ -424,7 +489,8 @@ class RuleSet:
             subject = Subject(rule.subject)
         explanation = rule.explanation
         if rule.subject == "infer":
-            person = speaker_person(low, start)
+            own = _PRONOUN.match(low, start)
+            person = "first" if own and own.lastgroup == "first" else speaker_person(low, start)
             if person == "second":
                 subject = Subject.NOBODY
                 tags.append("second_person")
@@ -440,7 +506,10 @@ class RuleSet:
                 subject = Subject.NOBODY
                 tags.append("generic")
                 explanation += " — about people in general"
-        if rule.negatable and negated(low, start) and not _DEFERRED.match(low, end, end + 40):
+        is_negated = (
+            denied(low, start, end=end) if self.negation == "denial" else negated(low, start)
+        )
+        if rule.negatable and is_negated and not _DEFERRED.match(low, end, end + 40):
             tags.append("negated")
             score *= 0.3
             explanation += " — negated here, so it weighs little"
@@ -451,7 +520,12 @@ class RuleSet:
             tags.append("recent")
             score = max(score, 0.9)
             explanation += " — and recent"
-        elif rule.tense and sentence is not None and _PAST.search(sentence):
+        elif (
+            rule.tense
+            and sentence is not None
+            and _PAST.search(sentence)
+            and not _CURRENT.search(sentence)
+        ):
             tags.append("past")
             score *= 0.6
             explanation += " — told as past"

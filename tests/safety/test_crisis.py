@@ -1,0 +1,186 @@
+"""The crisis detector on the cases that decide recall and false alarms: whose risk a phrase
+is (the writer, someone else, support), negation, quotation, chat and veiled forms, past
+attempts, and plans with means and timing."""
+
+from __future__ import annotations
+
+import time
+import timeit
+
+import pytest
+
+from reattune.safety.crisis import detect_crisis
+from reattune.safety.findings import SafetyLevel, Subject
+from reattune.safety.gate import writer_level
+from reattune.safety.rules import denied, load_rules
+
+
+def _writer(text: str) -> SafetyLevel:
+    return writer_level(detect_crisis(text))
+
+
+def _counted(text: str) -> set[tuple[str, Subject]]:
+    """Category and subject of every finding that counts."""
+    return {(f.category, f.subject) for f in detect_crisis(text) if f.counts}
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "subject"),
+    [
+        # first person, chat forms and misspellings
+        ("I want to kill myself", "ideation", Subject.SELF),
+        ("honestly kms", "ideation", Subject.SELF),
+        ("been thinking about unaliving myself", "ideation", Subject.SELF),
+        ("ngl i wanna ctb", "ideation", Subject.SELF),
+        ("thinking about sewerslide again", "ideation", Subject.SELF),
+        ("im so sucidal tonight", "intent", Subject.SELF),
+        # veiled forms
+        ("Everyone would be better off without me.", "passive", Subject.SELF),
+        ("I won't be around much longer.", "passive", Subject.SELF),
+        ("I'm worth more dead than alive.", "passive", Subject.SELF),
+        ("I dont see a way out.", "passive", Subject.SELF),
+        ("I have tried everything. What does my death change then?", "passive", Subject.SELF),
+        ("I've lost the will to live.", "passive", Subject.SELF),
+        # negated acts and double negation still tell of the thought
+        (
+            "Only reason I didnt kill myself tonight is because I procrastinated.",
+            "ideation",
+            Subject.SELF,
+        ),
+        (
+            "I havent gone a day without sobbing and considering suicide.",
+            "ideation",
+            Subject.SELF,
+        ),
+        (
+            "Rarely is a day where I dont suffer from thoughts of self-harm.",
+            "ideation",
+            Subject.SELF,
+        ),
+        ("I'm not brave enough to end it.", "ideation", Subject.SELF),
+        ("I'm too scared to kill myself.", "ideation", Subject.SELF),
+        ("I'm not going to kill myself today or tomorrow.", "ideation", Subject.SELF),
+        # plans told in the past, attempts, self-harm
+        ("I had been planning my own suicide for some months.", "plan", Subject.SELF),
+        ("I tried to kill myself last year.", "attempt", Subject.SELF),
+        ("After my second attempt I spent a week in hospital.", "attempt", Subject.SELF),
+        ("I use to cut a lot too.", "self_harm", Subject.SELF),
+        ("I will be one of the 5,000 to kill themselves. I am 13.", "ideation", Subject.SELF),
+        # the data's concept names ("like" -> "Hyperactive behavior", "hurt" -> "Pain")
+        ("I feel Hyperactive behavior a burden to everyone.", "passive", Subject.SELF),
+        ("it made me want to Pain myself even more", "self_harm", Subject.SELF),
+        # someone else at risk
+        ("My partner said he wants to kill himself.", "reported", Subject.OTHER),
+    ],
+)
+def test_counted(text: str, category: str, subject: Subject) -> None:
+    assert (category, subject) in _counted(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # support and general talk
+        "Please don't hurt yourself.",
+        "Please dont kill yourself, you matter.",
+        "Are you thinking about suicide? Call 988.",
+        "If you dont see a way out now, I would make finding a way my top priority.",
+        "You may feel Hyperactive behavior a burden now, but you are not.",
+        "Suicide is a permanent solution to a temporary problem.",
+        "People who are suicidal often feel alone.",
+        "I lost my brother to suicide last year.",
+        "Dont give up on life yet.",
+        # explicit denial
+        "I'm not suicidal, just tired.",
+        "I would never kill myself.",
+        "I don't want to die.",
+        "I wasnt suicidal, but it showed me my passion.",
+        "I havent seriously considered suicide in over 5 years.",
+        # ordinary speech
+        "This commute is killing me lol",
+        "I cut the pills in half to make them last.",
+        "I want to end things with him.",
+        "I'd rather die than sing karaoke.",
+    ],
+)
+def test_not_counted_for_writer(text: str) -> None:
+    assert _writer(text) is SafetyLevel.NONE
+
+
+def test_quoting_someone_else_moves_the_risk_to_them() -> None:
+    findings = detect_crisis('My sister texted me "I want to kill myself" last night.')
+    assert writer_level(findings) is SafetyLevel.NONE
+    assert any(f.subject is Subject.OTHER and f.counts for f in findings)
+
+
+def test_reply_quote_is_the_other_persons_words() -> None:
+    findings = detect_crisis("&gt; Im worth more dead than alive.\n\nYou are not. Talk to me.")
+    assert writer_level(findings) is SafetyLevel.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have a plan to kill myself and I've been saving my pills.",
+        "I want to kill myself tonight.",
+        "I'm going to kill myself.",
+        "I know exactly how I'd do it.",
+        "I held the knife to my wrist.",
+    ],
+)
+def test_plans_with_means_or_timing_are_emergencies(text: str) -> None:
+    assert _writer(text) is SafetyLevel.EMERGENCY
+
+
+def test_means_alone_are_recorded_not_counted() -> None:
+    assert _writer("I've been saving up my pills.") is SafetyLevel.NONE
+    assert _writer("I just want to die. I've been saving up my pills.") is SafetyLevel.EMERGENCY
+
+
+def test_denial_keeps_explicit_denials_and_drops_negated_acts() -> None:
+    text = "i would never kill myself"
+    assert denied(text, text.index("kill"), end=len(text))
+    text = "the only reason i didnt kill myself is my dog"
+    assert not denied(text, text.index("kill"), end=text.index(" is "))
+
+
+def test_several_risk_factors_in_one_message_reach_concern() -> None:
+    one = "I feel so worthless."
+    two = "I feel so worthless. I've hit rock bottom and I hate myself."
+    assert _writer(one) is SafetyLevel.NONE
+    assert _writer(two) is SafetyLevel.CONCERN
+    assert any(f.rule == "combined.risk_factors" for f in detect_crisis(two))
+
+
+def test_every_lexicon_example_is_found_in_its_category() -> None:
+    rules = load_rules("crisis")
+    for rule in rules.rules:
+        for example in rule.examples:
+            found = {f.category for f in rules.findings(example)}
+            assert rule.category in found, (rule.id, example)
+
+
+def test_negated_act_with_a_time_is_an_emergency() -> None:
+    text = "Only reason I didnt kill myself tonight is because I procrastinated."
+    assert _writer(text) is SafetyLevel.EMERGENCY
+
+
+def test_speed_under_two_ms_per_500_characters() -> None:
+    base = [
+        "We argued again about the dishes and I just walked out, I couldn't talk. ",
+        "Can we talk tonight after work? I miss you and I hate when we fight. ",
+        "Please don't hurt yourself, you're not alone, call 988 if you need to. ",
+        "He said he was going to leave and I said fine, but I didn't mean it. ",
+        "Sometimes I think everyone would be better off without me, honestly. ",
+        "My Mental Depression is back and I feel Hyperactive behavior a failure. ",
+        "She keeps checking my phone and I feel like I'm walking on eggshells. ",
+        "Thanks for listening yesterday, it helped more than you know. ",
+    ]
+    texts = [("".join(base[i:] + base[:i]) * 2)[:500] for i in range(len(base))]
+    detect_crisis(texts[0])
+    runs = 10
+    # CPU time, not wall time: other processes on a shared machine do not count.
+    timer = timeit.Timer(lambda: [detect_crisis(t) for t in texts], timer=time.process_time)
+    best = min(timer.repeat(number=runs, repeat=5))
+    per_text_ms = best / (runs * len(texts)) * 1000
+    assert per_text_ms < 2.0, per_text_ms
