@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from reattune.coding.scan import GroupScanner
 from reattune.coding.text import inside, negated, quoted_ranges
 from reattune.errors import SettingsError
 
@@ -84,15 +85,15 @@ def expand_pattern(pattern: str, gap: str = _GAP) -> str:
     return "".join(out)
 
 
+def _entry_pattern(e: LexiconEntry) -> str:
+    body = expand_pattern(e.pattern)
+    return rf"(?<![\w'’])(?:{body})(?![\w'’])" if e.edges else body
+
+
 def _compile(
     entries: list[LexiconEntry], origin: str
 ) -> tuple[re.Pattern[str], tuple[LexiconEntry, ...]]:
-    parts = []
-    for i, e in enumerate(entries):
-        body = expand_pattern(e.pattern)
-        if e.edges:
-            body = rf"(?<![\w'’])(?:{body})(?![\w'’])"
-        parts.append(f"(?P<e{i}>{body})")
+    parts = [f"(?P<e{i}>{_entry_pattern(e)})" for i, e in enumerate(entries)]
     try:
         rx = re.compile("|".join(parts), re.MULTILINE)
     except re.error as exc:
@@ -125,6 +126,8 @@ class Lexicon:
     version: str
     entries: tuple[LexiconEntry, ...]
     compiled: tuple[tuple[str, re.Pattern[str], tuple[LexiconEntry, ...]], ...]
+    scanner: GroupScanner = field(compare=False, repr=False)
+    """The same alternations, indexed by how each entry can begin (see ``coding/scan.py``)."""
 
     @classmethod
     def from_data(cls, data: dict[str, Any], origin: str) -> Lexicon:
@@ -154,7 +157,11 @@ class Lexicon:
         for e in entries:
             by_code.setdefault(e.code, []).append(e)
         compiled = tuple((code, *_compile(group, origin)) for code, group in by_code.items())
-        return cls(version=version, entries=entries, compiled=compiled)
+        scanner = GroupScanner(
+            [[(_entry_pattern(e), e.edges) for e in group] for _, _, group in compiled],
+            re.MULTILINE,
+        )
+        return cls(version=version, entries=entries, compiled=compiled, scanner=scanner)
 
     @classmethod
     def from_file(cls, path: Path) -> Lexicon:
@@ -169,20 +176,18 @@ class Lexicon:
         entry is negatable, not inside quotation marks unless the entry allows it)."""
         quotes = quoted_ranges(text)
         low = lowered(text)
-        for _code, rx, group in self.compiled:
-            for m in rx.finditer(low):
-                name = m.lastgroup
-                if name is None:
-                    continue
-                entry = group[int(name[1:])]
-                start, end = m.span(name)
-                if start == end:
-                    continue
-                if quotes and not entry.quoted and inside(quotes, start, end):
-                    continue
-                if entry.negatable and negated(low, start):
-                    continue
-                yield LexiconMatch(entry, start, end)
+        found = sorted(
+            ((g, m.start(), m.end(), j) for g, j, m in self.scanner.scan(low)),
+        )
+        for g, start, end, j in found:
+            if start == end:
+                continue
+            entry = self.compiled[g][2][j]
+            if quotes and not entry.quoted and inside(quotes, start, end):
+                continue
+            if entry.negatable and negated(low, start):
+                continue
+            yield LexiconMatch(entry, start, end)
 
 
 @cache
