@@ -31,6 +31,7 @@ from reattune.coach.rewrite import (
 )
 from reattune.coding import text as tx
 from reattune.episodes.breaks import clock_named, duration_named
+from reattune.errors import CoachInputError
 from reattune.model import Conversation
 from reattune.model.codes import CodeSpan
 from reattune.settings import AnalysisSettings
@@ -135,10 +136,11 @@ def findings(text: str, spans: Sequence[CodeSpan]) -> tuple[DraftFinding, ...]:
     """The reported codes of a draft, one finding per code and span. A postponement that
     names its return time is not a finding."""
     out: dict[tuple[str, int, int], DraftFinding] = {}
+    ranges = tx.sentences(text)
     for s in spans:
         if s.code not in REPORTED:
             continue
-        sentence = _sentence_at(text, s.start, s.end)
+        sentence = _sentence_at(text, ranges, s.start, s.end)
         if s.code == "withdraw.avoid" and has_return_time(sentence):
             continue
         key = (s.code, s.start, s.end)
@@ -150,10 +152,8 @@ def findings(text: str, spans: Sequence[CodeSpan]) -> tuple[DraftFinding, ...]:
     return tuple(sorted(out.values(), key=lambda f: (f.start, f.end, f.code)))
 
 
-def _sentence_at(text: str, start: int, end: int) -> str:
-    parts = [
-        text[lo:hi] for lo, hi in tx.sentences(text) if lo < max(end, start + 1) and start < hi
-    ]
+def _sentence_at(text: str, ranges: Sequence[tuple[int, int]], start: int, end: int) -> str:
+    parts = [text[lo:hi] for lo, hi in ranges if lo < max(end, start + 1) and start < hi]
     return " ".join(parts) or text[start:end]
 
 
@@ -235,8 +235,11 @@ def _screen(
     rewriter: Rewriter | None = None,
     settings: AnalysisSettings | None = None,
     locale: str | None = None,
+    alternatives: int = 3,
 ) -> safety.SafetyResult:
     check_draft(draft)
+    if not 1 <= alternatives <= 5:
+        raise CoachInputError("alternatives must be 1 to 5", expected="a small number")
     result = safety.check(draft, person=me, locale=locale)
     if result.positive or context is None:
         return result
@@ -257,6 +260,7 @@ def review(
     rewriter: Rewriter | None = None,
     settings: AnalysisSettings | None = None,
     locale: str | None = None,
+    alternatives: int = 3,
 ) -> Feedback:
     """Review a draft message before it is sent.
 
@@ -264,7 +268,8 @@ def review(
     the draft would go, by default right after the last message). ``rewriter`` proposes the
     rewrites (default: the deterministic :class:`~reattune.coach.rewrite.RuleRewriter`);
     whatever it proposes is kept only when it meets the guarantees of
-    :mod:`reattune.coach.rewrite` and passes the safety gate. Returns the
+    :mod:`reattune.coach.rewrite` and passes the safety gate; up to ``alternatives`` of
+    them are returned, best first (each costs one more pass of the engine). Returns the
     :class:`~reattune.safety.SafetyResult` instead when the gate flags the draft or the
     context.
     """
@@ -273,10 +278,10 @@ def review(
     cd = coded(draft, frame, settings)
     rules = RuleRewriter()
     chosen = rewriter or rules
-    pairs = _safe(best_rewrites(cd, chosen), locale)
+    pairs = _safe(best_rewrites(cd, chosen, alternatives), draft, locale)
     name = chosen.name
     if not pairs and chosen is not rules:
-        pairs = _safe(best_rewrites(cd, rules), locale)
+        pairs = _safe(best_rewrites(cd, rules, alternatives), draft, locale)
         name = f"{rules.name} (fallback from {chosen.name})"
     rewrites = tuple(
         Rewrite(
@@ -299,10 +304,25 @@ def review(
     )
 
 
-def _safe(pairs: list[Any], locale: str | None) -> list[Any]:
-    """Rewrites the safety gate does not flag (a model's words are screened like the
-    draft's)."""
-    return [(c, v) for c, v in pairs if not safety.check(c.text, locale=locale).positive]
+def _safe(pairs: list[Any], draft: str, locale: str | None) -> list[Any]:
+    """Rewrites the safety gate does not flag. A model's words are screened whole, like the
+    draft. A rule rewrite is made of the draft's own sentences, already screened with the
+    draft, and of sentences the rules wrote: those are screened, all in one pass, and if
+    anything there is flagged, each rewrite is screened whole."""
+    rules = [c for c, _ in pairs if c.strategy != "model"]
+    own = {draft[lo:hi] for lo, hi in tx.sentences(draft)}
+    written = {
+        c.text[lo:hi] for c in rules for lo, hi in tx.sentences(c.text) if c.text[lo:hi] not in own
+    }
+    if not written or not safety.check("\n\n".join(sorted(written)), locale=locale).positive:
+        screened = {id(c) for c in rules}
+    else:
+        screened = set()
+    return [
+        (c, v)
+        for c, v in pairs
+        if id(c) in screened or not safety.check(c.text, locale=locale).positive
+    ]
 
 
 __all__ = ["ContextWarning", "DraftFinding", "Feedback", "Rewrite", "findings", "review"]

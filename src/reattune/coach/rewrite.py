@@ -45,7 +45,8 @@ _KEEP_CAPS = frozenset({"I", "OK", "TV", "ID", "UK", "US", "USA", "NYC", "PM", "
 
 @dataclass(frozen=True, slots=True)
 class Phrase:
-    codes: tuple[str, ...]
+    codes: frozenset[str]
+    first: str
     pattern: re.Pattern[str]
     replacement: str
     need: str
@@ -69,7 +70,8 @@ def default_rules() -> Rules:
     data = load("rewrite")
     phrases = tuple(
         Phrase(
-            tuple(p["codes"]),
+            frozenset(p["codes"]),
+            p["codes"][0],
             re.compile(p["pattern"], re.IGNORECASE),
             p["replacement"],
             p.get("need", ""),
@@ -163,22 +165,18 @@ def sentence_count(text: str) -> int:
     return len(tx.sentences(text))
 
 
-def check(draft: CodedDraft, text: str, rules: Rules | None = None) -> Verdict:
+def check(
+    draft: CodedDraft, text: str, rules: Rules | None = None, *, full: bool = False
+) -> Verdict:
     """The three guarantees of the module docstring, for ``text`` as a rewrite of
-    ``draft``."""
+    ``draft``. The cheap ones (words kept, length) come first; unless ``full``, a text that
+    fails them is not coded by the engine."""
     rules = rules or default_rules()
     problems: list[str] = []
     if not text.strip():
         return Verdict(False, ("the rewrite is empty",), {}, ())
     if text.strip() == draft.text.strip():
         problems.append("the rewrite is the draft")
-    spans = code_draft(text, draft.frame, draft.settings)
-    new, old = scores(spans), draft.scores
-    for code in SCORED_CODES:
-        if new[code] > old[code] + 1e-9:
-            problems.append(f"{code} rises from {old[code]:.2f} to {new[code]:.2f}")
-    if draft.has_scored and not any(new[c] < old[c] - 1e-9 for c in SCORED_CODES):
-        problems.append("no pursuit, blame or contempt code is lower")
     lost = [t for t in terms(draft.text).all if not contains(text, t)]
     if lost:
         problems.append(f"{len(lost)} named topic(s), time(s) or people lost")
@@ -186,6 +184,15 @@ def check(draft: CodedDraft, text: str, rules: Rules | None = None) -> Verdict:
         problems.append("more than one sentence longer than the draft")
     if len(text) > len(draft.text) + rules.max_added_sentence:
         problems.append("longer than the draft plus one sentence")
+    if problems and not full:
+        return Verdict(False, tuple(problems), {}, ())  # the engine's pass would not save it
+    spans = code_draft(text, draft.frame, draft.settings)
+    new, old = scores(spans), draft.scores
+    for code in SCORED_CODES:
+        if new[code] > old[code] + 1e-9:
+            problems.append(f"{code} rises from {old[code]:.2f} to {new[code]:.2f}")
+    if draft.has_scored and not any(new[c] < old[c] - 1e-9 for c in SCORED_CODES):
+        problems.append("no pursuit, blame or contempt code is lower")
     return Verdict(not problems, tuple(problems), new, spans)
 
 
@@ -218,6 +225,7 @@ _BARE = re.compile(
     r"^\W*(?:never|always|seriously|whatever|again|unbelievable|typical|wow|great)\W*$",
     re.IGNORECASE,
 )
+_SCORED = frozenset(SCORED_CODES)
 _ATTACKS = frozenset({"pursue.blame", "horseman.contempt", "horseman.criticism"})
 _REPLACED = frozenset({"withdraw.shutdown", "withdraw.deny", "withdraw.noncommittal"})
 _DETERMINED = r"(?:\b(?:my|your|our|the|his|her|their|this|that)\s+)?"
@@ -263,7 +271,7 @@ def _sentences(draft: CodedDraft) -> list[_Sentence]:
 
 def _soften(text: str, codes: set[str], rules: Rules, changes: list[str], needs: list[str]) -> str:
     original = text
-    if codes & set(SCORED_CODES):
+    if not _SCORED.isdisjoint(codes):
         lowered = _lower_shouting(text)
         if lowered != text:
             changes.append("capitals lowered")
@@ -273,12 +281,12 @@ def _soften(text: str, codes: set[str], rules: Rules, changes: list[str], needs:
             text = _BANGS.sub(".", text)
             changes.append("'!' calmed")
     for phrase in rules.phrases:
-        if not codes & set(phrase.codes):
+        if phrase.codes.isdisjoint(codes):
             continue
         new = phrase.pattern.sub(phrase.replacement, text)
         if new != text:
             text = new
-            changes.append(f"{phrase.codes[0]} softened")
+            changes.append(f"{phrase.first} softened")
             if phrase.need:
                 needs.append(phrase.need)
     text = _tidy(text)
@@ -425,13 +433,6 @@ class RuleRewriter:
                     (*done, "the cycle named"),
                 )
             )
-            out.append(
-                Candidate(
-                    _join([rules.cycle_naming, *kept, *ask]),
-                    "name the cycle",
-                    (*done, "the cycle named"),
-                )
-            )
         return out
 
     def fallback(self, draft: CodedDraft) -> Candidate | None:
@@ -459,18 +460,23 @@ def best_rewrites(
     draft: CodedDraft, rewriter: Rewriter, limit: int = 3
 ) -> list[tuple[Candidate, Verdict]]:
     """The rewriter's candidates that keep the guarantees, best first, without repeats."""
-    good = _passing(draft, rewriter.propose(draft))
+    good = _passing(draft, rewriter.propose(draft), limit)
     if not good and isinstance(rewriter, RuleRewriter):
         last = rewriter.fallback(draft)
-        good = _passing(draft, [last] if last else [])
+        good = _passing(draft, [last] if last else [], limit)
     good.sort(key=lambda cv: rank_key(draft, cv[0], cv[1]))
     return good[:limit]
 
 
-def _passing(draft: CodedDraft, candidates: Sequence[Candidate]) -> list[tuple[Candidate, Verdict]]:
+def _passing(
+    draft: CodedDraft, candidates: Sequence[Candidate], limit: int
+) -> list[tuple[Candidate, Verdict]]:
+    """The first ``limit`` candidates (in the rewriter's order) that keep the guarantees."""
     seen: set[str] = set()
     good: list[tuple[Candidate, Verdict]] = []
     for candidate in candidates:
+        if len(good) >= limit:
+            break
         key = candidate.text.strip().casefold()
         if key in seen:
             continue

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from reattune.coach.data import load
 
 CLOCK = re.compile(
-    r"\b(?:[01]?\d|2[0-3])(?::[0-5]\d)\s*(?:am|pm)?\b|\b(?:1[0-2]|0?[1-9])\s*(?:am|pm)\b",
+    r"\b(?:[01]?\d|2[0-3])(?::[0-5]\d)\s*(?:am|pm)?\b|\b(?:1[0-2]|0?[1-9])\s*(?:am|pm)\b|"
+    r"\b(?:at|by|around|before|until|till) (?:[01]?\d|2[0-3])\b(?![:.]?\d)",
     re.IGNORECASE,
 )
 DURATION = re.compile(
@@ -19,7 +20,6 @@ DURATION = re.compile(
 )
 _PRAISE = re.compile(r"\b(?:great|good|nice|well done|fine|excellent)\W*$", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
-_SENTENCE_START = re.compile(r"(?:^|[.!?\n]\s*|[\"“(]\s*)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,14 @@ def _norm(word: str) -> str:
     return word.lower().replace("’", "'")
 
 
+def _opens_sentence(text: str, at: int) -> bool:
+    j = at - 1
+    while j >= 0 and text[j] in ' \t"“(':
+        j -= 1
+    return j < 0 or text[j] in ".!?\n"
+
+
+@lru_cache(maxsize=4096)
 def terms(text: str) -> Terms:
     """Topics (from ``terms.toml``), times (clock times, durations, day words) and people
     (capitalised words that do not open a sentence, and are not in ``not_names``)."""
@@ -62,7 +70,7 @@ def terms(text: str) -> Terms:
         low = _norm(word)
         base = low.removesuffix("'s")
         if base in topics_lex:
-            if not _PRAISE.search(text[: m.start()]):
+            if not _PRAISE.search(text, max(0, m.start() - 16), m.start()):
                 topics.append(base)
         elif base in times_lex:
             times.append(base)
@@ -70,7 +78,7 @@ def terms(text: str) -> Terms:
             word[0].isupper()
             and not word.isupper()
             and word.removesuffix("'s").removesuffix("’s") not in not_names
-            and not _SENTENCE_START.search(text[: m.start()])
+            and not _opens_sentence(text, m.start())
         ):
             people.append(base)
     return Terms(
@@ -78,10 +86,14 @@ def terms(text: str) -> Terms:
     )
 
 
+@lru_cache(maxsize=4096)
+def _term_pattern(term: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w])" + re.escape(term).replace(r"\ ", r"\s+") + r"(?![\w])")
+
+
 def contains(text: str, term: str) -> bool:
     """``term`` (lower case) occurs in ``text`` as whole words, ignoring case."""
-    pattern = r"(?<![\w])" + re.escape(term).replace(r"\ ", r"\s+") + r"(?![\w])"
-    return re.search(pattern, _norm(text)) is not None
+    return _term_pattern(term).search(_norm(text)) is not None
 
 
 def missing(draft: str, rewrite: str) -> tuple[str, ...]:
