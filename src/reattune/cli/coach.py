@@ -125,6 +125,9 @@ def coach_command(
     llm_model: Annotated[
         str, typer.Option("--llm-model", envvar="REATTUNE_LLM_MODEL", help="Model name.")
     ] = "local",
+    alternatives: Annotated[
+        int, typer.Option("--alternatives", "-n", min=1, max=5, help="How many rewrites.")
+    ] = 3,
 ) -> None:
     """Feedback on a draft message, with calmer rewrites that keep your meaning."""
     text = _read_draft(draft)
@@ -142,6 +145,7 @@ def coach_command(
         sent_at=None if at is None else _now(at),
         rewriter=rewriter,
         locale=locale,
+        alternatives=alternatives,
     )
     if isinstance(result, safety.SafetyResult):
         _blocked(result, json_out, {"findings": [], "warnings": [], "rewrites": []})
