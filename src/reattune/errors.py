@@ -1,9 +1,9 @@
 """The catalogue of errors reattune raises.
 
-Every error a user can meet has a stable code (``E1xx`` input, ``E2xx`` roles and settings),
-a plain message, and where possible the file and line it concerns and what was expected
-there. Library code raises these; only the edges (CLI, API) turn them into exit codes or
-HTTP statuses. Messages never contain conversation text.
+Every error a user can meet has a stable code (``E1xx`` input, ``E2xx`` roles and settings,
+``E3xx`` coaching), a plain message, and where possible the file and line it concerns and what
+was expected there. Library code raises these; only the edges (CLI, API) turn them into exit
+codes or HTTP statuses. Messages never contain conversation text.
 """
 
 from __future__ import annotations
@@ -13,15 +13,20 @@ from typing import ClassVar
 
 __all__ = [
     "BinaryFileError",
+    "BreakDurationError",
+    "CoachError",
+    "CoachInputError",
     "EmptyFileError",
     "EncodingError",
     "FileTooLargeError",
     "InputError",
     "MalformedFileError",
     "ReattuneError",
+    "RewriterError",
     "RoleMappingError",
     "SettingsError",
     "SourceNotFoundError",
+    "TimeoutTransitionError",
     "TruncatedFileError",
     "UnknownFormatError",
     "catalogue",
@@ -127,6 +132,33 @@ class RoleMappingError(ReattuneError):
 class SettingsError(ReattuneError):
     code = "E202"
     title = "invalid setting"
+
+
+class CoachError(ReattuneError):
+    """The private coach was asked for something it cannot do (``E3xx``)."""
+
+    code = "E300"
+    title = "coaching request not possible"
+
+
+class CoachInputError(CoachError):
+    code = "E301"
+    title = "invalid coaching input"
+
+
+class TimeoutTransitionError(CoachError):
+    code = "E302"
+    title = "time-out step out of order"
+
+
+class BreakDurationError(CoachError):
+    code = "E303"
+    title = "break duration out of range"
+
+
+class RewriterError(CoachError):
+    code = "E304"
+    title = "language-model rewriter misconfigured"
 
 
 def catalogue() -> list[type[ReattuneError]]:

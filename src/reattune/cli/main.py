@@ -12,6 +12,7 @@ from rich.table import Table
 
 from reattune import __version__
 from reattune.cli.analyze import analyze_command, settings_command
+from reattune.cli.coach import coach_command, flooding_command, organise_command, timeout_command
 from reattune.cli.errors import EXIT_INPUT, guarded, print_error
 from reattune.cli.evaluate import eval_command
 from reattune.cli.options import (
@@ -189,6 +190,10 @@ app.command(name="analyze")(analyze_command)
 app.command(name="settings")(settings_command)
 app.command(name="eval")(eval_command)
 app.command(name="screen")(screen_command)
+app.command(name="coach")(coach_command)
+app.command(name="organise")(organise_command)
+app.command(name="timeout")(timeout_command)
+app.command(name="flooding")(flooding_command)
 
 
 def run() -> None:
