@@ -10,7 +10,17 @@ combinations the Danger Assessment and the Lethality Screen weigh:
   the pattern — not a single incident — is what predicts escalation.
 
 Jokes lower a threat's score ("I'm going to kill you for spoiling the finale 😂"), never to
-nothing when the rest of the text holds other signs.
+nothing when the rest of the text holds other signs. Three more readings lower a finding below
+the concern level, recorded but not counted:
+
+- *play, sport or fiction* in the same sentence ("he tackled me in flag football", "we
+  play-wrestle and he pinned me on the couch", "in the movie he strangles her");
+- *a past relationship that is over*: the text says it ended long ago or there is no contact,
+  and nothing says it goes on ("we divorced six years ago and have had zero contact");
+- *consensual location sharing* ("we both share our locations").
+
+A gun on its own is recorded (owning one is no sign of abuse); with any other sign it is high
+danger (Danger Assessment).
 """
 
 from __future__ import annotations
@@ -30,7 +40,77 @@ VIOLENCE_CATEGORIES = frozenset(
 CONTROL_CATEGORIES = frozenset(
     {"monitoring", "isolation", "financial", "intimidation", "emotional", "fear", "control"}
 )
+_SENTENCE_BREAK = re.compile(r"[.!?\n]")
+_PLAY = re.compile(
+    r"\b(?:play[- ]?(?:wrestl|fight)\w*|tickl\w*|(?:pillow|snowball|water|food|nerf) fights?|"
+    r"roughhous\w*|horsing around|messing around|(?:flag |touch )?football|rugby|hockey|soccer|"
+    r"basketball|lacrosse|dodgeball|sparring|jiu[- ]?jitsu|bjj|mma|judo|karate|paintball|"
+    r"laser tag|(?:in|on|from|of) (?:the|a|this|that) (?:movie|film|show|series|episode|book|"
+    r"novel|video game|play)|villain|the character)\b"
+)
+_PLAY_CATEGORIES = frozenset({"physical", "strangulation", "intimidation", "threat", "weapon"})
+_ENDED = re.compile(
+    r"\b(?:divorced|got out|left (?:him|her|them|that relationship)|split up|broke up|escaped|"
+    r"ended (?:it|things)|my (?:last|former|previous) (?:boyfriend|girlfriend|partner|husband|"
+    r"wife|relationship)|my ex)\b"
+)
+_LONG_AGO = re.compile(
+    r"\b(?:(?:\d+|two|three|four|five|six|seven|eight|nine|ten|many|several|a few|a couple of?)"
+    r" years? (?:ago|since|later)|years ago|a decade ago|(?:zero|no) contact|haven['’]?t (?:seen|"
+    r"heard from|spoken to|talked to) (?:him|her|them) (?:in|for|since)|(?:moved|lives) "
+    r"(?:away|overseas|abroad|across the country)|remarried)\b"
+)
+_ONGOING = re.compile(
+    r"\b(?:(?:he|she|they|my ex)(?:['’]?s| is| has| keeps)? (?:still|keeps|again)|still "
+    r"(?:texting|calling|messaging|contacting|following|stalking|showing|turning|sending|"
+    r"threaten\w*|harass\w*|watching|living with|with (?:him|her)|married|together|scared|"
+    r"afraid|terrified)|keeps|yesterday|last night|tonight|this (?:week|morning)|right now|"
+    r"restraining order|protective order|protection order|custody|court|(?:scared|afraid|"
+    r"terrified) (?:of|that|he|she))\b"
+)
+_SHARED_LOCATION = re.compile(
+    r"\b(?:we (?:both|each|all)|both of us|mutual\w*|we agreed|we decided|agreed to|each "
+    r"other)\b[^.!?\n]{0,50}\blocations?\b|\blocations?\b[^.!?\n]{0,50}\b(?:with each other|"
+    r"both ways|mutual\w*|we both|both of us)\b"
+)
 _JOKE = re.compile(r"(?:\blol\b|\blmao\b|\bhaha\w*|\bjk\b|\bjust kidding\b|😂|🤣|😜|😉|😆|😝)")
+
+
+def _sentence(low: str, start: int, end: int) -> str:
+    breaks = [m.end() for m in _SENTENCE_BREAK.finditer(low, 0, start)]
+    lo = breaks[-1] if breaks else 0
+    stop = _SENTENCE_BREAK.search(low, end)
+    return low[lo : stop.start() if stop else len(low)]
+
+
+def _lowered(f: Finding, factor: float, tag: str, why: str) -> Finding:
+    return replace(
+        f,
+        score=round(f.score * factor, 4),
+        tags=(*f.tags, tag),
+        explanation=f.explanation + why,
+    )
+
+
+def _context(findings: list[Finding], low: str) -> list[Finding]:
+    """Play or sport, a relationship that is over, and shared locations (module docstring)."""
+    over = (
+        _ENDED.search(low) is not None
+        and _LONG_AGO.search(low) is not None
+        and _ONGOING.search(low) is None
+    )
+    shared = "location" in low and _SHARED_LOCATION.search(low) is not None
+    out = []
+    for found in findings:
+        f = found
+        if over:
+            f = _lowered(f, 0.4, "over", " — in a past relationship that has ended (recorded)")
+        elif f.category in _PLAY_CATEGORIES and _PLAY.search(_sentence(low, f.start, f.end)):
+            f = _lowered(f, 0.4, "play", " — in play, sport or fiction (recorded)")
+        if shared and f.category == "monitoring" and "location" in low[f.start : f.end + 30]:
+            f = _lowered(f, 0.4, "consensual", " — location shared by agreement (recorded)")
+        out.append(f)
+    return out
 
 
 def detect_violence(text: str) -> list[Finding]:
@@ -39,6 +119,7 @@ def detect_violence(text: str) -> list[Finding]:
     if not findings:
         return findings
     low = lowered(text)
+    findings = _context(findings, low)
     if _JOKE.search(low):
         findings = [
             replace(
