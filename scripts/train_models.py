@@ -18,6 +18,14 @@ Cross-validation:
 - annomi: 5 folds grouped by ``transcript_id`` (no session in two folds), stratified by label;
   decision thresholds are chosen on the training folds only (inner grouped 4-fold CV).
 - epitome: per mechanism, 5-fold stratified; accuracy and macro-F1 of the arg-max class.
+- ipv: the partner-violence text model of the safety screen, trained on the project's own
+  labelled sets (``src/reattune/data/safety/ipv_eval.csv`` and
+  ``tests/safety/data/ipv_forum_posts.csv``, both in this repository). First a held-out
+  check: trained on the short messages and one half of the forum posts (seeded split), its
+  threshold chosen by cross-validation on that training part only, measured once on the
+  other half. Then 5-fold stratified CV over everything, and the shipped model is trained on
+  everything with its threshold chosen on the out-of-fold scores (recall first: the highest
+  threshold that keeps out-of-fold recall at or above 0.95).
 The vectorizers are fitted inside every fold, so no fold's vocabulary or IDF sees its test rows.
 """
 
@@ -63,6 +71,7 @@ from reattune.evaluation.metrics import (  # noqa: E402
     recall,
     roc_auc,
 )
+from reattune.evaluation.safety import read_labelled_texts  # noqa: E402
 from reattune.learned.analyzers import ANALYZERS, SKLEARN_TOKEN_PATTERN  # noqa: E402
 from reattune.learned.features import FEATURE_SETS  # noqa: E402
 from reattune.learned.model import load_model_file, save_model  # noqa: E402
@@ -715,6 +724,191 @@ def train_epitome(data_root: Path, seed: int, folds: int, cv_only: bool) -> list
 
 
 # ---------------------------------------------------------------------------------------
+# Partner violence (the safety screen's text model)
+
+IPV_FILES = (
+    ROOT / "src" / "reattune" / "data" / "safety" / "ipv_eval.csv",
+    ROOT / "tests" / "safety" / "data" / "ipv_forum_posts.csv",
+)
+IPV_SPECS = (
+    BlockSpec("word", "tfidf", analyzer="word", ngram_range=(1, 2), min_df=1),
+    BlockSpec("char", "tfidf", analyzer="char_wb", ngram_range=(3, 5), min_df=2),
+)
+IPV_C = 4.0
+IPV_MIN_RECALL = 0.95
+IPV_SPLIT_SEED = 5
+
+
+def _ipv_fit(
+    texts: Sequence[str], y: np.ndarray, seed: int
+) -> tuple[FeatureBuilder, np.ndarray, float]:
+    builder = FeatureBuilder(IPV_SPECS)
+    x = builder.fit_transform(texts, [""] * len(texts))
+    model = LogisticRegression(
+        C=IPV_C, class_weight="balanced", max_iter=5000, random_state=seed
+    ).fit(x, y)
+    return builder, model.coef_[0].astype(np.float64), float(model.intercept_[0])
+
+
+def _ipv_oof(texts: Sequence[str], y: np.ndarray, seed: int, folds: int) -> np.ndarray:
+    scores = np.zeros(len(texts))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(np.zeros(len(texts)), y):
+        builder, coef, intercept = _ipv_fit([texts[i] for i in train], y[train], seed)
+        x = builder.transform([texts[i] for i in test], [""] * len(test))
+        scores[test] = 1.0 / (1.0 + np.exp(-(x @ coef + intercept)))
+    return scores
+
+
+def _recall_first_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The highest threshold whose recall on ``y`` stays at or above IPV_MIN_RECALL."""
+    positives = np.sort(p[y == 1])
+    k = int(np.floor((1.0 - IPV_MIN_RECALL) * len(positives)))
+    return float(positives[k]) if len(positives) else 0.5
+
+
+def _pr(y: np.ndarray, pred: np.ndarray, key: str) -> dict[str, float]:
+    return {f"recall.{key}": recall(y, pred), f"precision.{key}": precision(y, pred)}
+
+
+def train_ipv(data_root: Path, seed: int, folds: int, cv_only: bool) -> Result:
+    from reattune.safety.findings import Domain
+    from reattune.safety.violence import MODEL_MIN_WORDS, detect_violence
+
+    del data_root  # the training data lives in this repository
+    own = read_labelled_texts(IPV_FILES[0])
+    forum = read_labelled_texts(IPV_FILES[1])
+    order = list(range(len(forum)))
+    import random
+
+    random.Random(IPV_SPLIT_SEED).shuffle(order)
+    half_a = [forum[i] for i in order[: len(order) // 2]]
+    half_b = [forum[i] for i in order[len(order) // 2 :]]
+
+    def rules(texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(
+            [
+                any(
+                    f.counts and f.domain is Domain.IPV for f in detect_violence(t, use_model=False)
+                )
+                for t in texts
+            ],
+            dtype=bool,
+        )
+
+    # 1. held-out check: train on own + half A, threshold by CV there, measure half B once
+    train = own + half_a
+    t_texts = [t for t, _ in train]
+    t_y = np.asarray([int(v) for _, v in train])
+    threshold_a = _recall_first_threshold(t_y, _ipv_oof(t_texts, t_y, seed, folds))
+    builder, coef, intercept = _ipv_fit(t_texts, t_y, seed)
+    b_texts = [t for t, _ in half_b]
+    b_y = np.asarray([int(v) for _, v in half_b])
+    b_p = 1.0 / (
+        1.0 + np.exp(-(builder.transform(b_texts, [""] * len(b_texts)) @ coef + intercept))
+    )
+    # as at run time: the model reads accounts of MODEL_MIN_WORDS words or more
+    model_b = (b_p >= threshold_a) & np.asarray(
+        [len(t.split()) >= MODEL_MIN_WORDS for t in b_texts]
+    )
+    rules_b = rules(b_texts)
+    heldout = {
+        **_pr(b_y, rules_b.astype(int), "rules"),
+        **_pr(b_y, model_b.astype(int), "model"),
+        **_pr(b_y, (rules_b | model_b).astype(int), "rules_or_model"),
+        "threshold": threshold_a,
+    }
+    show(f"ipv held-out half of the forum posts ({len(half_b)} posts)", heldout)
+
+    # 2. CV over everything, 3. the shipped model
+    everything = own + forum
+    texts = [t for t, _ in everything]
+    y = np.asarray([int(v) for _, v in everything])
+    oof = _ipv_oof(texts, y, seed, folds)
+    threshold = _recall_first_threshold(y, oof)
+    rules_all = rules(texts)
+    long_enough = np.asarray([len(t.split()) >= MODEL_MIN_WORDS for t in texts])
+    fired = (oof >= threshold) & long_enough
+    cv = {
+        # the model alone, on the accounts it reads (MODEL_MIN_WORDS words or more)
+        **_pr(y[long_enough], fired[long_enough].astype(int), "model_on_accounts"),
+        "auc.model_on_accounts": roc_auc(y[long_enough], oof[long_enough]),
+        "n.accounts": float(long_enough.sum()),
+        # the screen as it runs: lexicon (fitted to these texts: optimistic) or model
+        **_pr(y, (rules_all | fired).astype(int), "rules_or_model"),
+    }
+    show("ipv cross-validated (all labelled messages and posts)", cv)
+    result = Result("ipv", rounded(cv))
+    if cv_only:
+        return result
+    builder, coef, intercept = _ipv_fit(texts, y, seed)
+    blocks, arrays = builder.export()
+    arrays["coef"] = coef.reshape(-1, 1).astype(STORE_DTYPE)
+    arrays["intercept"] = np.asarray([intercept], dtype=np.float64)
+    files = [
+        {
+            "data": path.relative_to(ROOT).as_posix(),
+            "sha256": sha256_of(path),
+            "rows": len(rows),
+        }
+        for path, rows in zip(IPV_FILES, (own, forum), strict=True)
+    ]
+    result.meta = {
+        "name": "ipv",
+        "version": MODEL_VERSION,
+        "description": "Partner violence or coercive control described in a message or post "
+        "(the safety screen's text model, used next to its lexicon).",
+        "kind": "binary",
+        "outputs": ["ipv"],
+        "thresholds": {"ipv": round(threshold, 6)},
+        "threshold_rule": f"highest threshold keeping out-of-fold recall >= {IPV_MIN_RECALL}",
+        "input": {"text": "one message or post", "context": None},
+        "blocks": blocks,
+        "training": {
+            "data": files,
+            "source": "written for reattune (see docs/safety.md)",
+            "licence": "the project's own",
+            "seed": seed,
+            "libraries": {
+                "scikit-learn": sklearn.__version__,
+                "numpy": np.__version__,
+                "scipy": scipy.__version__,
+            },
+            "labels": "Yes/No: partner violence or coercive control described",
+            "learner": "logistic regression, classes balanced, lbfgs",
+            "hyperparameters": {"C": IPV_C, "blocks": spec_record(IPV_SPECS)},
+        },
+        "cv": {
+            "scheme": f"{folds}-fold stratified, shuffled, seed {seed}; vectorizers fitted "
+            "inside each fold",
+            "metrics": rounded(cv),
+            "heldout": {
+                "scheme": f"trained on {IPV_FILES[0].name} and half of {IPV_FILES[1].name} "
+                f"(random.Random({IPV_SPLIT_SEED}) split), threshold by CV on that part, "
+                f"measured once on the other {len(half_b)} posts",
+                "metrics": rounded(heldout),
+            },
+        },
+    }
+    result.arrays = arrays
+
+    def check(model: Any) -> float:
+        sample = texts[::5]
+        ours = model.decision_function(sample)[:, 0]
+        ref = builder.transform(sample, [""] * len(sample)) @ coef + intercept
+        return float(np.max(np.abs(ours - ref)))
+
+    result.check = check
+    return result
+
+
+def sha256_of(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -724,7 +918,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument(
-        "--models", default="ucc,annomi,epitome", help="comma-separated: ucc, annomi, epitome"
+        "--models",
+        default="ucc,annomi,epitome,ipv",
+        help="comma-separated: ucc, annomi, epitome, ipv",
     )
     parser.add_argument("--cv-only", action="store_true", help="print CV figures, write nothing")
     args = parser.parse_args(argv)
@@ -732,7 +928,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (data_root / "README.md").is_file():
         parser.error(f"{data_root} is not the shared data folder (no README.md)")
     wanted = [m.strip() for m in args.models.split(",") if m.strip()]
-    unknown = set(wanted) - {"ucc", "annomi", "epitome"}
+    unknown = set(wanted) - {"ucc", "annomi", "epitome", "ipv"}
     if unknown:
         parser.error(f"unknown model group(s): {', '.join(sorted(unknown))}")
     np.random.seed(args.seed)
@@ -744,6 +940,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.extend(train_annomi(data_root, args.seed, args.folds, args.cv_only))
     if "epitome" in wanted:
         results.extend(train_epitome(data_root, args.seed, args.folds, args.cv_only))
+    if "ipv" in wanted:
+        results.append(train_ipv(data_root, args.seed, args.folds, args.cv_only))
     summary = {r.name: r.cv for r in results}
     print(json.dumps({"cv": summary}, indent=1))
     if not args.cv_only:

@@ -1,8 +1,10 @@
 """Evaluation of the safety screen: the crisis detector on the Reddit C-SSRS data and the
 partner-violence detector on any labelled CSV/TSV.
 
-Nothing here is learned from the file it reads: the detectors are the shipped lexicons and
-rules (``reattune/data/safety``), so each figure is an out-of-sample measurement of them.
+Nothing here is learned from the file it reads: the crisis screen is the shipped lexicons and
+rules (``reattune/data/safety``); the partner-violence screen adds a small text model trained
+by ``scripts/train_models.py`` on the project's own labelled sets — on those files the report
+says so and adds the model's recorded held-out figures.
 
 - ``cssrs``: one user a row (``User``, ``Post`` — a Python-list literal of the user's posts —
   and ``Label`` in Supportive, Indicator, Ideation, Behavior, Attempt). A user is flagged when
@@ -17,6 +19,7 @@ rules (``reattune/data/safety``), so each figure is an out-of-sample measurement
 from __future__ import annotations
 
 import ast
+import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +27,7 @@ from typing import Any
 
 from reattune.errors import MalformedFileError
 from reattune.evaluation.datasets import _no_rows, _read_rows
+from reattune.learned.model import load_model
 from reattune.safety.findings import Domain, SafetyLevel
 from reattune.safety.gate import check_text, writer_level
 
@@ -165,8 +169,26 @@ def evaluate_cssrs(path: Path | str) -> Report:
     }
 
 
+def _ipv_model_notes(path: Path) -> tuple[list[str], dict[str, float]]:
+    """When the text model was trained on this very file: a note, and its recorded held-out
+    and cross-validated figures (the honest estimate) under ``cv.*`` and ``heldout.*``."""
+    model = load_model("ipv")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    files = model.metadata.get("training", {}).get("data", [])
+    if not any(isinstance(f, dict) and f.get("sha256") == digest for f in files):
+        return [], {}
+    cv = model.metadata.get("cv", {})
+    extra = {f"cv.{k}": float(v) for k, v in cv.get("metrics", {}).items()}
+    extra |= {f"heldout.{k}": float(v) for k, v in cv.get("heldout", {}).get("metrics", {}).items()}
+    return [
+        "the text model was trained on this file, so these figures are in-sample for it; "
+        "its held-out and cross-validated figures are given under heldout.* and cv.*"
+    ], extra
+
+
 def evaluate_ipv(path: Path | str) -> Report:
-    """Recall and precision of the partner-violence detector on labelled messages."""
+    """Recall and precision of the partner-violence screen (lexicon, and the text model for
+    accounts of 15 words or more) on labelled messages."""
     rows = read_labelled_texts(path)
     tp = fp = fn = tn = 0
     for text, label in rows:
@@ -186,6 +208,7 @@ def evaluate_ipv(path: Path | str) -> Report:
         if not recall or not precision
         else round(2 * recall * precision / (recall + precision), 4)
     )
+    notes, extra = _ipv_model_notes(Path(path))
     return {
         "task": "ipv",
         "n": len(rows),
@@ -194,11 +217,13 @@ def evaluate_ipv(path: Path | str) -> Report:
             "precision.ipv": precision,
             "f1.ipv": f1,
             "fpr.benign": _ratio(fp, fp + tn),
+            **extra,
         },
         "baselines": {},
         "counts": {"n.ipv": tp + fn, "n.benign": fp + tn},
         "notes": [
-            "rules and lexicons only: nothing was trained, on this file or any other",
-            "a message is flagged when the partner-violence screen counts any finding in it",
+            "a message is flagged when the partner-violence screen counts any finding in it: "
+            "the lexicon's, or the text model's for accounts of 15 words or more",
+            *notes,
         ],
     }

@@ -56,12 +56,12 @@ def writer_level(findings: Iterable[Finding]) -> SafetyLevel:
     return max((f.level for f in findings if f.subject is Subject.SELF), default=SafetyLevel.NONE)
 
 
-def _detect(text: str, domains: Sequence[Domain]) -> list[Finding]:
+def _detect(text: str, domains: Sequence[Domain], *, model: bool = True) -> list[Finding]:
     out: list[Finding] = []
     if Domain.CRISIS in domains:
         out += detect_crisis(text)
     if Domain.IPV in domains:
-        out += detect_violence(text)
+        out += detect_violence(text, use_model=model)
     out.sort(key=lambda f: (f.turn or 0, f.start, -f.score))
     return out
 
@@ -330,7 +330,9 @@ def check_conversation(
     assign: list[tuple[int, str]] = []
     for turn in conversation.turns:
         others = [p for p in partners if p != turn.speaker]
-        for f in _detect(turn.text, domains):
+        # Turns are dialogue, not accounts: the lexicon reads them, the text model does not
+        # (see safety/violence.py, MODEL_MIN_WORDS).
+        for f in _detect(turn.text, domains, model=False):
             placed = f.at(turn.index, turn.speaker)
             who = _person_for(placed, turn.speaker, others)
             if who is not None:

@@ -29,7 +29,8 @@ import re
 from dataclasses import replace
 
 from reattune.coding.lexicon import lowered
-from reattune.safety.findings import Finding, Subject
+from reattune.learned.model import load_model
+from reattune.safety.findings import Domain, Finding, Subject
 from reattune.safety.rules import load_rules
 
 __all__ = ["CONTROL_CATEGORIES", "VIOLENCE_CATEGORIES", "detect_violence"]
@@ -113,8 +114,60 @@ def _context(findings: list[Finding], low: str) -> list[Finding]:
     return out
 
 
-def detect_violence(text: str) -> list[Finding]:
-    """Every partner-violence finding in ``text`` (counted or not), sorted by position."""
+MODEL_MIN_WORDS = 15
+"""The text model reads accounts — a post, a journal entry, a long message — not chat lines:
+below this many words it is not asked (on the project's couple chats and coach drafts, short
+lines gave false alarms; the lexicon reads them)."""
+
+_CONTEXT_TAGS = frozenset({"joking", "play", "over", "consensual", "negated", "quoted"})
+"""Readings by which the lexicon lowered a sign on purpose: the text model never overrides
+them."""
+
+
+def model_finding(text: str) -> Finding | None:
+    """The text model's finding (``data/models/ipv``), when it scores ``text`` at or above
+    its threshold: a concern over the whole text, because it names no single sign."""
+    model = load_model("ipv")
+    p = float(model.predict_proba([text])[0, 0])
+    threshold = model.thresholds["ipv"]
+    if p < threshold:
+        return None
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    score = 0.40 + 0.2 * (p - threshold) / max(1e-9, 1.0 - threshold)
+    return Finding(
+        domain=Domain.IPV,
+        category="described",
+        start=start,
+        end=max(start, end),
+        score=round(min(0.6, score), 4),
+        explanation=f"reads like the partner-violence and control accounts the screen was "
+        f"trained on (text model p = {p:.2f}, threshold {threshold:.2f}); no single sign is "
+        "named, so it is a concern to check, not a finding of abuse",
+        rule="model.ipv",
+        subject=Subject.SELF,
+        tags=("model",),
+    )
+
+
+def detect_violence(text: str, *, use_model: bool = True) -> list[Finding]:
+    """Every partner-violence finding in ``text`` (counted or not), sorted by position: the
+    lexicon's, and — for an account of at least :data:`MODEL_MIN_WORDS` words where the
+    lexicon counts nothing and lowered nothing on purpose (a joke, play, a relationship long
+    over, an agreement, a negation, a quotation) — the text model's."""
+    findings = _rule_findings(text)
+    if (
+        use_model
+        and len(text.split()) >= MODEL_MIN_WORDS
+        and not any(f.counts or _CONTEXT_TAGS.intersection(f.tags) for f in findings)
+    ):
+        extra = model_finding(text)
+        if extra is not None:
+            findings = sorted([*findings, extra], key=lambda f: (f.start, -f.score))
+    return findings
+
+
+def _rule_findings(text: str) -> list[Finding]:
     findings = load_rules("violence").findings(text)
     if not findings:
         return findings
