@@ -26,6 +26,7 @@ from importlib import resources
 from typing import Any
 
 from reattune.coding.lexicon import expand_pattern, lowered
+from reattune.coding.scan import GroupScanner
 from reattune.coding.text import inside, quoted_ranges
 from reattune.errors import SettingsError
 from reattune.safety.findings import Domain, Finding, Subject
@@ -337,6 +338,9 @@ class RuleSet:
     rules: tuple[Rule, ...]
     compiled: tuple[tuple[re.Pattern[str], tuple[Rule, ...]], ...]
     trigger: re.Pattern[str] | None
+    scanner: GroupScanner
+    """The same alternations indexed by how each rule can begin (``coding/scan.py``): the
+    same matches, fewer branches tried."""
     negation: str = "any"
     """``any``: every negation lowers a score (:func:`negated`); ``denial``: only an explicit
     denial of the thought or intent does (:func:`denied`), set by ``negation = "denial"``."""
@@ -395,6 +399,7 @@ class RuleSet:
         for rule in rules:
             by_category.setdefault(rule.category, []).append(rule)
         compiled = []
+        branches: list[list[tuple[str, bool]]] = []
         for group in by_category.values():
             # One scan per category and edge kind. Rules anchored at word edges share one
             # leading look-behind, so positions inside a word are rejected once, not per rule
@@ -404,10 +409,13 @@ class RuleSet:
                 if not members:
                     continue
                 parts = []
+                alone: list[tuple[str, bool]] = []
                 for j, rule in enumerate(members):
                     body = _expand(_substitute(rule.pattern, macros, origin, rule.id))
                     tail = r"(?:(?<=[\s,])|(?![\w'’]))" if edged else ""
                     parts.append(f"(?P<r{j}>(?:{body}){tail})")
+                    lead = r"(?<![\w'’])" if edged else ""
+                    alone.append((f"{lead}(?:{body}){tail}", edged))
                 source = "|".join(parts)
                 if edged:
                     source = rf"(?<![\w'’])(?:{source})"
@@ -419,6 +427,7 @@ class RuleSet:
                         file=origin,
                     ) from exc
                 compiled.append((rx, members))
+                branches.append(alone)
         trigger = None
         if "trigger" in data:
             try:
@@ -429,21 +438,20 @@ class RuleSet:
             raise SettingsError(
                 f"unknown negation mode {negation!r}", file=origin, expected="any or denial"
             )
-        return cls(domain, version, tuple(rules), tuple(compiled), trigger, negation)
+        scanner = GroupScanner(branches)
+        return cls(domain, version, tuple(rules), tuple(compiled), trigger, scanner, negation)
 
     def raw_matches(self, low: str) -> Iterator[tuple[Rule, int, int]]:
         if self.trigger is not None and self.trigger.search(low) is None:
             return
-        for rx, group in self.compiled:
-            for m in rx.finditer(low):
-                name = m.lastgroup
-                if name is None:
-                    continue
-                start, end = m.span(name)
-                while end > start and low[end - 1] in " \t\n,":
-                    end -= 1
-                if start < end:
-                    yield group[int(name[1:])], start, end
+        for g, start, stop, j in sorted(
+            (g, m.start(), m.end(), j) for g, j, m in self.scanner.scan(low)
+        ):
+            end = stop
+            while end > start and low[end - 1] in " \t\n,":
+                end -= 1
+            if start < end:
+                yield self.compiled[g][1][j], start, end
 
     def findings(self, text: str) -> list[Finding]:
         """Every rule match in ``text``, read in its context (see the module docstring)."""
