@@ -12,16 +12,26 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 __all__ = [
+    "AccessDeniedError",
+    "AuditChainError",
     "BinaryFileError",
+    "ConflictError",
+    "DecryptionError",
     "EmptyFileError",
     "EncodingError",
     "FileTooLargeError",
     "InputError",
+    "InvalidRequestError",
     "MalformedFileError",
+    "NotAuthenticatedError",
+    "NotFoundError",
+    "PayloadTooLargeError",
     "ReattuneError",
     "RoleMappingError",
+    "ServiceError",
     "SettingsError",
     "SourceNotFoundError",
+    "TooManyAttemptsError",
     "TruncatedFileError",
     "UnknownFormatError",
     "catalogue",
@@ -127,6 +137,70 @@ class RoleMappingError(ReattuneError):
 class SettingsError(ReattuneError):
     code = "E202"
     title = "invalid setting"
+
+
+class ServiceError(ReattuneError):
+    """The service refused a request (``E3xx``); the API turns each into one HTTP status."""
+
+    code = "E300"
+    title = "request refused"
+
+
+class NotFoundError(ServiceError):
+    """Missing, or not the caller's to see: the two are indistinguishable on purpose."""
+
+    code = "E301"
+    title = "not found"
+
+
+class NotAuthenticatedError(ServiceError):
+    code = "E302"
+    title = "sign-in needed"
+
+
+class AccessDeniedError(ServiceError):
+    """The caller's role may not use this operation at all (object-level refusals are
+    :class:`NotFoundError`)."""
+
+    code = "E303"
+    title = "not allowed"
+
+
+class ConflictError(ServiceError):
+    code = "E304"
+    title = "conflict"
+
+
+class InvalidRequestError(ServiceError):
+    code = "E305"
+    title = "invalid request"
+
+
+@dataclass(eq=False)
+class TooManyAttemptsError(ServiceError):
+    """Sign-in attempts come too fast; a growing wait, never a lockout."""
+
+    retry_after: int = 1
+
+    code: ClassVar[str] = "E306"
+    title: ClassVar[str] = "too many attempts"
+
+
+class PayloadTooLargeError(ServiceError):
+    code = "E307"
+    title = "request too large"
+
+
+class DecryptionError(ServiceError):
+    """A stored ciphertext failed authentication (moved, altered, or its key is missing)."""
+
+    code = "E308"
+    title = "stored data failed authentication"
+
+
+class AuditChainError(ServiceError):
+    code = "E309"
+    title = "audit trail broken"
 
 
 def catalogue() -> list[type[ReattuneError]]:
