@@ -9,6 +9,7 @@ for it, and both stay in the key file, so nothing becomes unreadable.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -36,10 +37,8 @@ def rewrap_all(ctx: Context) -> int:
         name = table.__tablename__
         while True:
             with ctx.transaction() as db:
-                rows = (
-                    db.execute(select(table).where(table.kek_id != current).limit(BATCH))
-                    .scalars()
-                    .all()
+                rows: list[Any] = list(
+                    db.execute(select(table).where(table.kek_id != current).limit(BATCH)).scalars()
                 )
                 for row in rows:
                     dek = ctx.keys.unwrap(RecordKey(row.kek_id, row.wrapped_key), name, row.id)
