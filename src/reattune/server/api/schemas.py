@@ -31,7 +31,7 @@ class RegisterIn(Request):
 class LoginIn(Request):
     username: Annotated[str, Field(min_length=1, max_length=64)]
     password: Password
-    totp: Annotated[str, Field(pattern=r"^[0-9]{6}$")] | None = None
+    totp: Annotated[str, Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")] | None = None
     mode: Literal["bearer", "cookie"] = "bearer"
     """``bearer`` returns the token in the body (API clients); ``cookie`` sets it as a
     ``__Host-`` cookie the page's scripts cannot read (browsers)."""
