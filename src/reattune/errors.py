@@ -12,21 +12,31 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 __all__ = [
+    "AccessDeniedError",
+    "AuditChainError",
     "BinaryFileError",
     "BreakDurationError",
     "CoachError",
     "CoachInputError",
+    "ConflictError",
+    "DecryptionError",
     "EmptyFileError",
     "EncodingError",
     "FileTooLargeError",
     "InputError",
+    "InvalidRequestError",
     "MalformedFileError",
+    "NotAuthenticatedError",
+    "NotFoundError",
+    "PayloadTooLargeError",
     "ReattuneError",
     "RewriterError",
     "RoleMappingError",
+    "ServiceError",
     "SettingsError",
     "SourceNotFoundError",
     "TimeoutTransitionError",
+    "TooManyAttemptsError",
     "TruncatedFileError",
     "UnknownFormatError",
     "catalogue",
@@ -159,6 +169,70 @@ class BreakDurationError(CoachError):
 class RewriterError(CoachError):
     code = "E304"
     title = "language-model rewriter misconfigured"
+
+
+class ServiceError(ReattuneError):
+    """The service refused a request (``E4xx``); the API turns each into one HTTP status."""
+
+    code = "E400"
+    title = "request refused"
+
+
+class NotFoundError(ServiceError):
+    """Missing, or not the caller's to see: the two are indistinguishable on purpose."""
+
+    code = "E401"
+    title = "not found"
+
+
+class NotAuthenticatedError(ServiceError):
+    code = "E402"
+    title = "sign-in needed"
+
+
+class AccessDeniedError(ServiceError):
+    """The caller's role may not use this operation at all (object-level refusals are
+    :class:`NotFoundError`)."""
+
+    code = "E403"
+    title = "not allowed"
+
+
+class ConflictError(ServiceError):
+    code = "E404"
+    title = "conflict"
+
+
+class InvalidRequestError(ServiceError):
+    code = "E405"
+    title = "invalid request"
+
+
+@dataclass(eq=False)
+class TooManyAttemptsError(ServiceError):
+    """Sign-in attempts come too fast; a growing wait, never a lockout."""
+
+    retry_after: int = 1
+
+    code: ClassVar[str] = "E406"
+    title: ClassVar[str] = "too many attempts"
+
+
+class PayloadTooLargeError(ServiceError):
+    code = "E407"
+    title = "request too large"
+
+
+class DecryptionError(ServiceError):
+    """A stored ciphertext failed authentication (moved, altered, or its key is missing)."""
+
+    code = "E408"
+    title = "stored data failed authentication"
+
+
+class AuditChainError(ServiceError):
+    code = "E409"
+    title = "audit trail broken"
 
 
 def catalogue() -> list[type[ReattuneError]]:

@@ -195,6 +195,20 @@ app.command(name="organise")(organise_command)
 app.command(name="timeout")(timeout_command)
 app.command(name="flooding")(flooding_command)
 
+from reattune.cli.serve import (  # noqa: E402  (the service's commands, registered last)
+    admin_app,
+    audit_app,
+    keys_app,
+    serve_command,
+    worker_command,
+)
+
+app.command(name="serve")(serve_command)
+app.command(name="worker")(worker_command)
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
+app.add_typer(admin_app, name="admin")
+
 
 def run() -> None:
     app()

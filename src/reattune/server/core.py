@@ -1,0 +1,168 @@
+"""The service's one orchestration context: configuration, database, keys, audit trail and
+password hasher, shared by the use cases (``accounts``, ``couples``, ``items``) that the API
+and the CLI call. The use cases raise catalogued errors; only the edges translate them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from reattune.errors import NotFoundError
+from reattune.server.config import ServerConfig
+from reattune.server.storage.audit import AuditTrail
+from reattune.server.storage.crypto import KeyRing, RecordKey, load_secret_file
+from reattune.server.storage.db import make_engine, make_sessions, migrate
+
+__all__ = ["Caller", "Context", "Passwords", "Role"]
+
+
+class Role:
+    PARTNER = "partner"
+    THERAPIST = "therapist"
+    ADMIN = "admin"
+    ALL = (PARTNER, THERAPIST, ADMIN)
+    CLINICAL = (THERAPIST, ADMIN)
+    """Roles that must use a second factor and have the shorter idle timeout."""
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    user_id: str
+    role: str
+    session_id: str
+    via: str
+
+
+class Passwords:
+    """argon2id with the configured parameters; at most ``concurrent_hashes`` at once (each
+    takes 46 MiB and a core), so a burst of sign-ins queues instead of exhausting memory."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        p = config.password
+        self._hasher = PasswordHasher(
+            time_cost=p.time_cost,
+            memory_cost=p.memory_kib,
+            parallelism=p.parallelism,
+            type=Type.ID,
+        )
+        self._gate = threading.BoundedSemaphore(p.concurrent_hashes)
+        self.min_length = p.min_length
+        self._dummy = self.hash("an unknown user's password, to spend the same time")
+
+    def hash(self, password: str) -> str:
+        with self._gate:
+            return self._hasher.hash(password)
+
+    def verify(self, stored: str | None, password: str) -> bool:
+        """Constant work whether or not the account exists (``stored`` is None)."""
+        with self._gate:
+            try:
+                return self._hasher.verify(stored or self._dummy, password) and stored is not None
+            except (VerificationError, InvalidHashError):
+                return False
+
+    def needs_rehash(self, stored: str) -> bool:
+        return self._hasher.check_needs_rehash(stored)
+
+
+class Context:
+    """Everything a use case needs. One per process; thread-safe."""
+
+    def __init__(self, config: ServerConfig, *, run_migrations: bool = True) -> None:
+        self.config = config
+        config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.engine: Engine = make_engine(config.sqlalchemy_url)
+        if run_migrations:
+            migrate(self.engine)
+        self.sessions: sessionmaker[Session] = make_sessions(self.engine)
+        self.keys = KeyRing.load(config.kek_file)
+        audit_key = load_secret_file(config.audit_key_file, env="REATTUNE_AUDIT_KEY")
+        self.audit = AuditTrail(audit_key)
+        self._pepper = hmac.new(audit_key, b"reattune-throttle", hashlib.sha256).digest()
+        self.passwords = Passwords(config)
+
+    def now(self) -> datetime:
+        return self.config.clock()
+
+    def pseudonym(self, kind: str, value: str) -> str:
+        """A keyed hash of a name or address, for throttling without storing either."""
+        return kind + ":" + hmac.new(self._pepper, value.encode(), hashlib.sha256).hexdigest()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back on an error (a
+        refusal's audit row is committed before the refusal is raised; see :meth:`deny`)."""
+        db = self.sessions()
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        finally:
+            db.close()
+
+    def record(
+        self,
+        db: Session,
+        actor: str | None,
+        action: str,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        outcome: str = "ok",
+    ) -> None:
+        self.audit.append(
+            db,
+            at=self.now(),
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            outcome=outcome,
+        )
+
+    def deny(
+        self, db: Session, caller: Caller | None, action: str, object_type: str, object_id: str
+    ) -> NotFoundError:
+        """Record a refused access (kept even though the request fails) and return the
+        404 to raise — the same answer as for something that does not exist."""
+        self.record(
+            db, caller.user_id if caller else None, action, object_type, object_id, "denied"
+        )
+        db.commit()
+        return NotFoundError(f"no such {object_type}")
+
+    # --- sealing columns -------------------------------------------------------------------
+
+    def new_key(self, table: str, row_id: str) -> tuple[RecordKey, bytes]:
+        return self.keys.new_record_key(table, row_id)
+
+    def data_key(self, table: str, row_id: str, kek_id: str, wrapped: bytes) -> bytes:
+        return self.keys.unwrap(RecordKey(kek_id, wrapped), table, row_id)
+
+    def seal_json(
+        self, dek: bytes, value: Any, *, table: str, column: str, row: str, owner: str
+    ) -> bytes:
+        raw = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return self.keys.seal(dek, raw, table=table, column=column, row=row, owner=owner)
+
+    def open_json(
+        self, dek: bytes, sealed: bytes, *, table: str, column: str, row: str, owner: str
+    ) -> Any:
+        raw = self.keys.open(dek, sealed, table=table, column=column, row=row, owner=owner)
+        return json.loads(raw)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,134 @@
+"""The audit trail: one row per read, write, share, revoke, export, sign-in and permission
+change — actor, action, object, time and outcome, never content — chained with HMAC-SHA256
+under a key kept outside the database.
+
+Row ``n`` carries ``mac_n = HMAC(key, mac_{n-1} ‖ fields_n)``; ``audit_head`` holds the last
+sequence number and MAC. :func:`verify` recomputes the chain and names every row that was
+edited, deleted, inserted or moved, and rows cut from the end. The application cannot change
+or delete audit rows: the ORM refuses (below) and so does the database (triggers created by
+the first migration).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Delete, Update, event, select
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from reattune.server.storage.tables import AuditEvent, AuditHead
+
+__all__ = ["GENESIS", "AuditProblem", "AuditTrail"]
+
+GENESIS = "0" * 64
+
+
+class AuditWriteError(RuntimeError):
+    """Code tried to change or delete an audit row: a programming error."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditProblem:
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"row {self.seq}: {self.problem}"
+
+
+def _fields(e: AuditEvent) -> bytes:
+    parts = [
+        str(e.seq),
+        e.at,
+        e.actor_id or "",
+        e.action,
+        e.object_type or "",
+        e.object_id or "",
+        e.outcome,
+    ]
+    return "\x1f".join(parts).encode()
+
+
+class AuditTrail:
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def mac(self, prev: str, e: AuditEvent) -> str:
+        return hmac.new(self._key, prev.encode() + b"\x1e" + _fields(e), hashlib.sha256).hexdigest()
+
+    def append(
+        self,
+        db: Session,
+        *,
+        at: datetime,
+        actor: str | None,
+        action: str,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        outcome: str = "ok",
+    ) -> None:
+        """Add one row inside the caller's transaction (it commits with the change it
+        records). The head row is locked, so concurrent writers chain in one order."""
+        head = db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+        event_row = AuditEvent(
+            seq=head.seq + 1,
+            at=at.isoformat(timespec="microseconds"),
+            actor_id=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            outcome=outcome,
+            prev_mac=head.mac,
+            mac="",
+        )
+        event_row.mac = self.mac(head.mac, event_row)
+        db.add(event_row)
+        head.seq, head.mac = event_row.seq, event_row.mac
+        db.flush()
+
+    def verify(self, db: Session) -> tuple[int, list[AuditProblem]]:
+        """(rows checked, problems). No problems means the chain is intact."""
+        problems: list[AuditProblem] = []
+        prev_mac, expected, count = GENESIS, 1, 0
+        rows = db.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
+        for e in rows:
+            count += 1
+            if e.seq != expected:
+                problems.append(
+                    AuditProblem(e.seq, f"sequence jumps from {expected - 1}: rows deleted")
+                )
+            if e.prev_mac != prev_mac:
+                problems.append(AuditProblem(e.seq, "does not follow the row before it"))
+            if not hmac.compare_digest(e.mac, self.mac(e.prev_mac, e)):
+                problems.append(AuditProblem(e.seq, "its fields do not match its MAC: edited"))
+            prev_mac, expected = e.mac, e.seq + 1
+        head = db.get(AuditHead, 1)
+        if head is None:
+            problems.append(AuditProblem(0, "the chain head is missing"))
+        elif head.seq != expected - 1 or head.mac != prev_mac:
+            problems.append(
+                AuditProblem(head.seq, f"the chain ends at {expected - 1}: rows cut from the end")
+            )
+        return count, problems
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _no_update(*_args: Any) -> None:
+    raise AuditWriteError("audit rows cannot be changed")
+
+
+@event.listens_for(AuditEvent, "before_delete")
+def _no_delete(*_args: Any) -> None:
+    raise AuditWriteError("audit rows cannot be deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_change(state: ORMExecuteState) -> None:
+    stmt = state.statement
+    table = getattr(stmt, "table", None)
+    if isinstance(stmt, Update | Delete) and getattr(table, "name", None) == "audit_events":
+        raise AuditWriteError("audit rows cannot be changed or deleted")
