@@ -34,6 +34,7 @@ from reattune.errors import MalformedFileError
 from reattune.ingest.base import DateOrder, ParseOptions, ParseResult
 from reattune.ingest.source import Source
 from reattune.model import ConversationKind, Message, MessageKind, SourceLocation
+from reattune.model.message import new_location, new_message
 
 LRM = "\u200e"
 
@@ -398,18 +399,19 @@ class _Parse:
                     SourceLocation(file, line=start + 1),
                 )
             append(
-                Message(
+                new_message(
                     index,
                     sender,
                     text,
-                    SourceLocation(file, start + 1, end + 1),
-                    ts,
+                    new_location(file, start + 1, end + 1, None),
+                    ts,  # always timezone-aware (``zone``)
                     None,
                     None,
                     kind,
                     media,
                     edited,
                     deleted,
+                    (),
                 )
             )
             index += 1
