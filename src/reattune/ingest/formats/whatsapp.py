@@ -27,7 +27,9 @@ once per distinct (date, time) text.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import compress, groupby
+from operator import itemgetter, not_
 from typing import ClassVar
 
 from reattune.errors import MalformedFileError
@@ -193,24 +195,29 @@ class _Parse:
 
     def run(self) -> ParseResult:
         lines = self.lines
-        match = _HEADER.match
+        # One match per line, the bookkeeping by itertools/map rather than a Python loop.
+        found = list(map(_HEADER.match, lines))
+        starts = list(compress(range(len(lines)), found))
+        matched = [m for m in found if m is not None]
+        # consecutive distinct dates, with the line of their first message
+        date_seq = [
+            (d, next(group)[1] + 1)
+            for d, group in groupby(
+                zip(map(itemgetter(2), matched), starts, strict=True), key=itemgetter(0)
+            )
+        ]
+        heads: list[re.Match[str] | None] = list(matched)
         looks = _LOOKS_LIKE_HEADER.match
-        starts: list[int] = []
-        heads: list[re.Match[str] | None] = []
-        date_seq: list[tuple[str, int]] = []
-        last_date = ""
-        for i, line in enumerate(lines):
-            m = match(line)
-            if m is not None:
-                starts.append(i)
-                heads.append(m)
-                d = m.group(2)
-                if d != last_date:
-                    date_seq.append((d, i + 1))
-                    last_date = d
-            elif line[:1] in _HEADER_START and looks(line):
-                starts.append(i)
-                heads.append(None)  # a damaged header: kept as a fragment
+        damaged = [
+            i
+            for i in compress(range(len(lines)), map(not_, found))
+            if lines[i][:1] in _HEADER_START and looks(lines[i])
+        ]
+        if damaged:  # a damaged header starts a record too: kept as a fragment
+            by_line = dict(zip(starts, heads, strict=True))
+            by_line.update(dict.fromkeys(damaged))
+            starts = sorted(by_line)
+            heads = [by_line[i] for i in starts]
         if not date_seq:
             first = next((n for n, line in enumerate(lines, 1) if line.strip()), 1)
             raise MalformedFileError(
@@ -310,49 +317,48 @@ class _Parse:
         zone = _zone(self.options)
         messages: list[Message] = []
         append = messages.append
-        times: dict[str, tuple[int, int, int] | None] = {}
-        stamps: dict[str, datetime | None] = {}
+        # Timestamps: midnight of each date plus the time of day, each built once; and one
+        # datetime per distinct (date, time), shared by the messages of that minute.
+        deltas: dict[str, timedelta | None] = {}
+        stamps: dict[str, datetime] = {}
         cur_date = ""
-        ymd: _Ymd | None = None
+        day: datetime | None = None
         ios = android = twelve = 0
         backwards = index = 0
         prev_ts: datetime | None = None
         speech, system = MessageKind.SPEECH, MessageKind.SYSTEM
-        total = len(starts)
-        n_lines = len(lines)
-        for k in range(total):
-            start = starts[k]
-            stop = starts[k + 1] if k + 1 < total else n_lines
+        stops = starts[1:]
+        stops.append(len(lines))
+        for start, stop, m in zip(starts, stops, heads, strict=True):
             end = stop - 1
             if end > start:
                 while end > start and not lines[end].strip():
                     end -= 1
-            m = heads[k]
             if m is None:
                 self._fragment(start, end, "the line starts like a message header but is damaged")
                 continue
             bracket, date_s, time_s, rest = m.groups()
-            # the timestamp, built once per distinct date and time
             if date_s != cur_date:
                 cur_date = date_s
                 ymd = dates.get(date_s)
+                day = None if ymd is None else datetime(ymd[0], ymd[1], ymd[2], tzinfo=zone)
                 stamps = {}
             ts = stamps.get(time_s)
             if ts is None:
-                if ymd is None:
+                if day is None:
                     self._fragment(start, end, "the message header has an impossible date")
                     continue
-                hms = times.get(time_s)
-                if hms is None:
-                    hms = times[time_s] = _hms(time_s)
-                if hms is None:
-                    self._fragment(start, end, "the message header has an impossible time")
-                    continue
-                ts = stamps[time_s] = datetime(
-                    ymd[0], ymd[1], ymd[2], hms[0], hms[1], hms[2], 0, zone
-                )
-                if not time_s[-1].isdigit():
-                    twelve += 1
+                delta = deltas.get(time_s)
+                if delta is None:
+                    hms = _hms(time_s)
+                    if hms is None:
+                        self._fragment(start, end, "the message header has an impossible time")
+                        continue
+                    delta = deltas[time_s] = timedelta(hours=hms[0], minutes=hms[1], seconds=hms[2])
+                    if not time_s[-1].isdigit():
+                        twelve += 1
+                # wall-clock arithmetic: the same fields (and fold 0) as datetime(y, …, zone)
+                ts = stamps[time_s] = day + delta
             if bracket:
                 ios += 1
             else:
