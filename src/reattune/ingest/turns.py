@@ -12,42 +12,6 @@ MIN_RATE_SECONDS = 1.0
 """Turns shorter than this get no words-per-minute figure (too short to mean anything)."""
 
 
-def _make_turn(
-    index: int,
-    speaker: str,
-    group: list[Message],
-    start: float | None,
-    end: float | None,
-    previous: Turn | None,
-) -> Turn:
-    if len(group) == 1:
-        first = group[0]
-        text = first.text
-        spans: tuple[tuple[int, int], ...] = ((0, len(text)),)
-    else:
-        first = group[0]
-        texts = [m.text for m in group]
-        pos = 0
-        span_list = []
-        for t in texts:
-            span_list.append((pos, pos + len(t)))
-            pos += len(t) + len(TURN_JOINER)
-        text = TURN_JOINER.join(texts)
-        spans = tuple(span_list)
-    gap = latency = None
-    if previous is not None and start is not None and previous.end is not None:
-        gap = start - previous.end
-        if previous.speaker != speaker:
-            latency = gap
-    wpm = None
-    if first.start is not None and start is not None and end is not None:
-        duration = end - start
-        if duration >= MIN_RATE_SECONDS:
-            wpm = len(text.split()) * 60.0 / duration
-    # ``new_turn`` skips Turn's checks: the group is never empty and has one span per message.
-    return new_turn(index, speaker, tuple(group), text, spans, start, end, latency, gap, wpm)
-
-
 def build_turns(messages: Iterable[Message], gap_seconds: float = 60.0) -> tuple[Turn, ...]:
     """Merge each sender's consecutive speech messages into turns while the gap between one
     message's end and the next one's start is at most ``gap_seconds`` (untimed messages of
@@ -57,13 +21,19 @@ def build_turns(messages: Iterable[Message], gap_seconds: float = 60.0) -> tuple
     other speaker's (a reply); ``gap`` the same against any previous turn.
     ``words_per_minute`` is set for spoken turns that have start and end times.
     """
+    return tuple(_turns(_groups(messages, gap_seconds)))
 
-    turns: list[Turn] = []
+
+_Group = tuple[list[Message], float | None, float | None]
+"""A turn's messages, its start and its end."""
+
+
+def _groups(messages: Iterable[Message], gap_seconds: float) -> list[_Group]:
+    groups: list[_Group] = []
     group: list[Message] = []
     start: float | None = None
     last_end: float | None = None
-    sender = ""
-    previous: Turn | None = None
+    sender: str | None = None  # no speaker: the first message always opens a group
     speech = MessageKind.SPEECH
     # Chats give consecutive messages of one minute the same datetime object: convert once.
     last_ts: datetime | None = None
@@ -79,19 +49,55 @@ def build_turns(messages: Iterable[Message], gap_seconds: float = 60.0) -> tuple
                 if ts is not last_ts:
                     last_ts, last_posix = ts, ts.timestamp()
                 clock = last_posix
-        if not group:
-            group = [m]
-            start, sender = clock, speaker
-        elif speaker != sender or (
-            clock is not None and last_end is not None and clock - last_end > gap_seconds
+        if speaker == sender and (
+            clock is None or last_end is None or clock - last_end <= gap_seconds
         ):
-            previous = _make_turn(len(turns), sender, group, start, last_end, previous)
-            turns.append(previous)
+            group.append(m)
+        else:
+            if group:
+                groups.append((group, start, last_end))
             group = [m]
             start, sender = clock, speaker
-        else:
-            group.append(m)
         last_end = m.end if m.end is not None else clock
     if group:
-        turns.append(_make_turn(len(turns), sender, group, start, last_end, previous))
-    return tuple(turns)
+        groups.append((group, start, last_end))
+    return groups
+
+
+def _turns(groups: list[_Group]) -> list[Turn]:
+    turns: list[Turn] = []
+    previous_end: float | None = None
+    previous_speaker = ""
+    joiner, joiner_len = TURN_JOINER, len(TURN_JOINER)
+    for index, (group, start, end) in enumerate(groups):
+        first = group[0]
+        speaker = first.sender
+        assert speaker is not None
+        if len(group) == 1:
+            text = first.text
+            spans: tuple[tuple[int, int], ...] = ((0, len(text)),)
+            held: tuple[Message, ...] = (first,)
+        else:
+            texts = [m.text for m in group]
+            pos = 0
+            span_list = []
+            for t in texts:
+                span_list.append((pos, pos + len(t)))
+                pos += len(t) + joiner_len
+            text = joiner.join(texts)
+            spans = tuple(span_list)
+            held = tuple(group)
+        gap = latency = None
+        if start is not None and previous_end is not None:
+            gap = start - previous_end
+            if previous_speaker != speaker:
+                latency = gap
+        wpm = None
+        if first.start is not None and start is not None and end is not None:
+            duration = end - start
+            if duration >= MIN_RATE_SECONDS:
+                wpm = len(text.split()) * 60.0 / duration
+        # ``new_turn`` skips Turn's checks: a group is never empty and has a span per message.
+        turns.append(new_turn(index, speaker, held, text, spans, start, end, latency, gap, wpm))
+        previous_end, previous_speaker = end, speaker
+    return turns
