@@ -21,19 +21,14 @@ def build_turns(messages: Iterable[Message], gap_seconds: float = 60.0) -> tuple
     other speaker's (a reply); ``gap`` the same against any previous turn.
     ``words_per_minute`` is set for spoken turns that have start and end times.
     """
-    return tuple(_turns(_groups(messages, gap_seconds)))
-
-
-_Group = tuple[list[Message], float | None, float | None]
-"""A turn's messages, its start and its end."""
-
-
-def _groups(messages: Iterable[Message], gap_seconds: float) -> list[_Group]:
-    groups: list[_Group] = []
-    group: list[Message] = []
-    start: float | None = None
-    last_end: float | None = None
+    # First find the groups: each is a run of ``spoken`` (the speech messages in order),
+    # from ``firsts[k]`` to the next group's first, timed ``starts[k]``..``ends[k]``.
+    spoken: list[Message] = []
+    firsts: list[int] = []
+    starts: list[float | None] = []
+    ends: list[float | None] = []
     sender: str | None = None  # no speaker: the first message always opens a group
+    last_end: float | None = None
     speech = MessageKind.SPEECH
     # Chats give consecutive messages of one minute the same datetime object: convert once.
     last_ts: datetime | None = None
@@ -49,36 +44,37 @@ def _groups(messages: Iterable[Message], gap_seconds: float) -> list[_Group]:
                 if ts is not last_ts:
                     last_ts, last_posix = ts, ts.timestamp()
                 clock = last_posix
-        if speaker == sender and (
-            clock is None or last_end is None or clock - last_end <= gap_seconds
+        if speaker != sender or (
+            clock is not None and last_end is not None and clock - last_end > gap_seconds
         ):
-            group.append(m)
-        else:
-            if group:
-                groups.append((group, start, last_end))
-            group = [m]
-            start, sender = clock, speaker
+            if spoken:
+                ends.append(last_end)
+            firsts.append(len(spoken))
+            starts.append(clock)
+            sender = speaker
+        spoken.append(m)
         last_end = m.end if m.end is not None else clock
-    if group:
-        groups.append((group, start, last_end))
-    return groups
+    if spoken:
+        ends.append(last_end)
 
-
-def _turns(groups: list[_Group]) -> list[Turn]:
+    # Then make the turns.
     turns: list[Turn] = []
     previous_end: float | None = None
-    previous_speaker = ""
+    previous_speaker: str | None = None
     joiner, joiner_len = TURN_JOINER, len(TURN_JOINER)
-    for index, (group, start, end) in enumerate(groups):
-        first = group[0]
+    lasts = firsts[1:]
+    lasts.append(len(spoken))
+    for index, (lo, hi, start, end) in enumerate(zip(firsts, lasts, starts, ends, strict=True)):
+        first = spoken[lo]
         speaker = first.sender
         assert speaker is not None
-        if len(group) == 1:
+        if hi - lo == 1:
+            held: tuple[Message, ...] = (first,)
             text = first.text
             spans: tuple[tuple[int, int], ...] = ((0, len(text)),)
-            held: tuple[Message, ...] = (first,)
         else:
-            texts = [m.text for m in group]
+            held = tuple(spoken[lo:hi])
+            texts = [m.text for m in held]
             pos = 0
             span_list = []
             for t in texts:
@@ -86,7 +82,6 @@ def _turns(groups: list[_Group]) -> list[Turn]:
                 pos += len(t) + joiner_len
             text = joiner.join(texts)
             spans = tuple(span_list)
-            held = tuple(group)
         gap = latency = None
         if start is not None and previous_end is not None:
             gap = start - previous_end
@@ -100,4 +95,4 @@ def _turns(groups: list[_Group]) -> list[Turn]:
         # ``new_turn`` skips Turn's checks: a group is never empty and has a span per message.
         turns.append(new_turn(index, speaker, held, text, spans, start, end, latency, gap, wpm))
         previous_end, previous_speaker = end, speaker
-    return turns
+    return tuple(turns)
