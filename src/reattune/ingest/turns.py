@@ -63,7 +63,8 @@ def build_turns(messages: Iterable[Message], gap_seconds: float = 60.0) -> tuple
     previous_speaker: str | None = None
     joiner, joiner_len = TURN_JOINER, len(TURN_JOINER)
     lasts = firsts[1:]
-    lasts.append(len(spoken))
+    if spoken:
+        lasts.append(len(spoken))
     for index, (lo, hi, start, end) in enumerate(zip(firsts, lasts, starts, ends, strict=True)):
         first = spoken[lo]
         speaker = first.sender
