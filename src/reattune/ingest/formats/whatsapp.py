@@ -45,9 +45,12 @@ _HEADER = re.compile(
     r"(\d{1,4}+[/.\-] ?+\d{1,2}+[/.\-] ?+\d{1,4}+)\.?+,?+[ \u00a0\u202f]"
     r"(\d{1,2}+[:.]\d\d(?:[:.]\d\d)?+(?:[ \u00a0\u202f]?+[aApP]\.?+[ \u00a0\u202f]?+[mM]\.?+)?+)"
     r"(?(1)\] | [-\u2013] )"
+    r"(?:([^:]*+(?::(?! )[^:]*+)*+): )?"
     r"(.*)"
 )
-"""One message header: (1) ``[`` on iOS, (2) date, (3) time, (4) the rest of the line.
+"""One message header: (1) ``[`` on iOS, (2) date, (3) time; then the rest of the line,
+cut at its first ``": "`` into (4) what comes before it (the sender, or ``None`` when the
+rest holds no ``": "``) and (5) what comes after it (or the whole rest).
 
 The possessive quantifiers (``*+``, ``?+``, ``{1,4}+``) never give back what they took:
 each is followed by something that could not match what it would give back, so they match
@@ -197,11 +200,11 @@ class _Parse:
         lines = self.lines
         # One match per line, the bookkeeping by itertools/map rather than a Python loop.
         found = list(map(_HEADER.match, lines))
-        starts = list(compress(range(len(lines)), found))
+        starts = list(compress(range(1, len(lines) + 1), found))  # line numbers
         matched = [m for m in found if m is not None]
         # consecutive distinct dates, with the line of their first message
         date_seq = [
-            (d, next(group)[1] + 1)
+            (d, next(group)[1])
             for d, group in groupby(
                 zip(map(itemgetter(2), matched), starts, strict=True), key=itemgetter(0)
             )
@@ -209,9 +212,9 @@ class _Parse:
         heads: list[re.Match[str] | None] = list(matched)
         looks = _LOOKS_LIKE_HEADER.match
         damaged = [
-            i
-            for i in compress(range(len(lines)), map(not_, found))
-            if lines[i][:1] in _HEADER_START and looks(lines[i])
+            n
+            for n, line in compress(enumerate(lines, 1), map(not_, found))
+            if line[:1] in _HEADER_START and looks(line)
         ]
         if damaged:  # a damaged header starts a record too: kept as a fragment
             by_line = dict(zip(starts, heads, strict=True))
@@ -232,8 +235,8 @@ class _Parse:
         return self.result
 
     def _leading(self, first: int) -> None:
-        """Non-empty lines before the first header (not written by the app): fragments."""
-        body = [n for n in range(first) if self.lines[n].strip()]
+        """Non-empty lines before the first header (line ``first``): fragments."""
+        body = [n for n in range(first - 1) if self.lines[n].strip()]
         if body:
             lo, hi = body[0] + 1, body[-1] + 1
             self.result.keep_fragment(
@@ -327,17 +330,18 @@ class _Parse:
         backwards = index = 0
         prev_ts: datetime | None = None
         speech, system = MessageKind.SPEECH, MessageKind.SYSTEM
-        stops = starts[1:]
-        stops.append(len(lines))
+        stops = starts[1:]  # the line after each record (1-based: the record's last line)
+        stops.append(len(lines) + 1)
         for start, stop, m in zip(starts, stops, heads, strict=True):
-            end = stop - 1
-            if end > start:
-                while end > start and not lines[end].strip():
+            end = start  # the record's last non-empty line
+            if stop - start > 1:
+                end = stop - 1
+                while end > start and not lines[end - 1].strip():
                     end -= 1
             if m is None:
                 self._fragment(start, end, "the line starts like a message header but is damaged")
                 continue
-            bracket, date_s, time_s, rest = m.groups()
+            bracket, date_s, time_s, sender, text = m.groups()
             if date_s != cur_date:
                 cur_date = date_s
                 ymd = dates.get(date_s)
@@ -368,28 +372,28 @@ class _Parse:
                 if backwards <= _MAX_BACKWARDS_WARNINGS:
                     result.warn(
                         "W106",
-                        f"line {start + 1}: the time goes back against the message before",
-                        SourceLocation(file, line=start + 1),
+                        f"line {start}: the time goes back against the message before",
+                        SourceLocation(file, line=start),
                     )
             prev_ts = ts
-            if not rest:
-                self._fragment(start, end, "the message header has neither sender nor text")
-                continue
-            # sender and text
+            # sender and text: the header pattern cut the rest at its first ": "
             kind = speech
-            cut = rest.find(": ")
-            # A notice has no "Name: " unless a quoted group name holds ": ".
-            if cut > 0 and (
-                rest.find('"', 0, cut) < 0 or not _NOTICE.match(rest.lstrip(_DIRECTION_MARKS))
-            ):
-                sender: str | None = rest[:cut]
-                text = rest[cut + 2 :]
-            elif cut < 0 and rest[-1] == ":" and len(rest) > 1:
-                sender, text = rest[:-1], ""
-            else:
-                sender, text, kind = None, rest.lstrip(_DIRECTION_MARKS).replace(LRM, ""), system
+            if not sender or ('"' in sender and _is_notice(f"{sender}: {text}")):
+                # No "Name: " (or a notice whose quoted group name holds ": ").
+                rest = text if sender is None else f"{sender}: {text}"
+                if not rest:
+                    self._fragment(start, end, "the message header has neither sender nor text")
+                    continue
+                if sender is None and rest[-1] == ":" and len(rest) > 1:
+                    sender, text = rest[:-1], ""
+                else:
+                    sender, text, kind = (
+                        None,
+                        rest.lstrip(_DIRECTION_MARKS).replace(LRM, ""),
+                        system,
+                    )
             if end > start:
-                text = "\n".join([text, *lines[start + 1 : end + 1]])
+                text = "\n".join([text, *lines[start:end]])
             media: tuple[str, ...] = ()
             edited = deleted = False
             if sender is not None:
@@ -405,15 +409,15 @@ class _Parse:
             if kind is speech and not text and not media and not deleted:
                 result.warn(
                     "W108",
-                    f"line {start + 1}: the message has no text and no attachment",
-                    SourceLocation(file, line=start + 1),
+                    f"line {start}: the message has no text and no attachment",
+                    SourceLocation(file, line=start),
                 )
             append(
                 new_message(
                     index,
                     sender,
                     text,
-                    new_location(file, start + 1, end + 1, None),
+                    new_location(file, start, end, None),
                     ts,  # always timezone-aware (``zone``)
                     None,
                     None,
@@ -445,15 +449,19 @@ class _Parse:
             details["attachments_in_archive"] = str(len(self.source.members))
 
     def _fragment(self, start: int, end: int, why: str) -> None:
-        lo, hi = start + 1, end + 1
+        """Lines ``start``..``end`` (1-based) as a fragment."""
         self.result.keep_fragment(
-            SourceLocation(self.file, line=lo, end_line=hi),
-            "\n".join(self.lines[start : end + 1]),
-            f"line {lo}: {why}; kept as a fragment",
+            SourceLocation(self.file, line=start, end_line=end),
+            "\n".join(self.lines[start - 1 : end]),
+            f"line {start}: {why}; kept as a fragment",
         )
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _is_notice(rest: str) -> bool:
+    return _NOTICE.match(rest.lstrip(_DIRECTION_MARKS)) is not None
 
 
 def _zone(options: ParseOptions) -> tzinfo:
