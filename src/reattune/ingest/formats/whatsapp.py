@@ -84,6 +84,8 @@ _DELETED = frozenset(
     }
 )
 
+_DELETED_BY_ADMIN = "This message was deleted by admin"
+
 _MEDIA_OMITTED = frozenset({"<Media omitted>", "<Multimedia omitido>"})
 _VIEW_ONCE = "null"
 """What Android writes for view-once media."""
@@ -399,10 +401,13 @@ class _Parse:
             if sender is not None:
                 if not sender.isprintable():  # U+200E, U+202A… around it, "~\u202fName"
                     sender = sender.strip(_DIRECTION_MARKS).replace("\u202f", " ")
-                if end > start or (
-                    (text[:1] in _FIRST_TRIGGERS or text[-1:] in _LAST_TRIGGERS)
-                    and _may_hold_marker(text)
-                ):
+                if end > start:
+                    marked = _lines_may_hold_marker(text)
+                else:
+                    marked = (
+                        text[:1] in _FIRST_TRIGGERS or text[-1:] in _LAST_TRIGGERS
+                    ) and _may_hold_marker(text)
+                if marked:
                     text, media, edited, deleted, notice = _classify(text)
                     if notice:
                         sender, kind = None, system
@@ -565,6 +570,20 @@ def _may_hold_marker(text: str) -> bool:
     )
 
 
+def _lines_may_hold_marker(text: str) -> bool:
+    """For a text of several lines, whether ``_classify`` could change it: only a U+200E, a
+    text deleted by an admin, or a line that ends like a marker (``omitted``, ``>``, or ``)``
+    on the first line) can make it. (Several lines are never a notice, deleted or ``null``.)"""
+    return (
+        LRM in text
+        or text.startswith(_DELETED_BY_ADMIN)
+        or text.endswith(("omitted", ">"))
+        or "omitted\n" in text
+        or ">\n" in text
+        or text[: text.find("\n")].endswith(")")
+    )
+
+
 def _classify(text: str) -> tuple[str, tuple[str, ...], bool, bool, bool]:
     """Separate what the app wrote from what the person wrote.
 
@@ -578,7 +597,7 @@ def _classify(text: str) -> tuple[str, tuple[str, ...], bool, bool, bool]:
     marked = text[:1] == LRM
     if marked:
         text = text.lstrip(LRM)
-    if text in _DELETED or text.startswith("This message was deleted by admin"):
+    if text in _DELETED or text.startswith(_DELETED_BY_ADMIN):
         return "", (), edited, True, False
     if text == _VIEW_ONCE:
         return "", (_VIEW_ONCE,), edited, False, False

@@ -1,4 +1,7 @@
-"""The WhatsApp header pattern matches what the plain pattern it replaced matched.
+"""The WhatsApp parser's fast paths give what the plain ways gave.
+
+The header pattern matches what the plain pattern it replaced matched, and a text of several
+lines skips ``_classify`` only where ``_classify`` would leave it as it is.
 
 ``_HEADER`` uses possessive quantifiers and cuts the rest of the line at its first ``": "``
 (for speed); ``PLAIN`` is the earlier pattern, whose group 4 was the whole rest.
@@ -11,7 +14,7 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from reattune.ingest.formats.whatsapp import _HEADER
+from reattune.ingest.formats.whatsapp import _HEADER, _classify, _lines_may_hold_marker
 
 PLAIN = re.compile(
     r"[\u200e\u200f]*(\[)?"
@@ -78,3 +81,33 @@ def test_edited_headers(seed: str, edits: list[tuple[int, str, bool]]) -> None:
         elif at < len(chars):
             chars[at] = ch
     same("".join(chars))
+
+
+PIECES = (
+    "hello",
+    "",
+    " ",
+    "omitted",
+    "image omitted",
+    "<Media omitted>",
+    "<attached: 00000012-PHOTO.jpg>",
+    "IMG-20240312-WA0001.jpg (file attached)",
+    "(see above)",
+    "<This message was edited>",
+    "This message was deleted",
+    "This message was deleted by admin",
+    "null",
+    "\u200e",
+    ">",
+    ")",
+    "Missed voice call",
+    "a.pdf \u2022 2 pages \u200edocument omitted",
+)
+
+
+@settings(max_examples=600)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=3).map("".join), min_size=2, max_size=5))
+def test_several_lines_skip_classify_only_when_it_changes_nothing(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    if not _lines_may_hold_marker(text):
+        assert _classify(text) == (text, (), False, False, False)
