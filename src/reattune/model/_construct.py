@@ -28,10 +28,10 @@ def positional_constructor(cls: type[Any]) -> Any:
     names = [f.name for f in params]
     if slots is None or tuple(slots) != tuple(names) or not all(f.init for f in params):
         raise TypeError(f"{cls.__name__} is not a slotted dataclass of init fields only")
-    body = "".join(f"    self.{n} = {n}\n" for n in names)
-    source = f"def __init__(self, {', '.join(names)}):\n{body}    self.__class__ = cls\n"
-    namespace: dict[str, Any] = {}
-    exec(source, {"cls": cls}, namespace)  # the same technique dataclasses itself uses
+    if {"self", "new", "builder", "cls"} & set(names):
+        raise TypeError(f"{cls.__name__} has a field named like a name the constructor uses")
+    # A subclass with the same slots and the ordinary ``__setattr__`` (both it and
+    # ``__delattr__``, so that CPython uses its generic, fast attribute store for the slots).
     builder = type(
         f"_{cls.__name__}Builder",
         (cls,),
@@ -39,10 +39,17 @@ def positional_constructor(cls: type[Any]) -> Any:
             "__slots__": (),
             "__module__": cls.__module__,
             "__qualname__": f"_{cls.__qualname__}Builder",
-            # Both, so that CPython uses its generic (fast) attribute store for the slots.
             "__setattr__": object.__setattr__,
             "__delattr__": object.__delattr__,
-            "__init__": namespace["__init__"],
         },
     )
-    return builder
+    # A plain function rather than the builder's ``__init__``: calling a class with a Python
+    # ``__init__`` costs more than calling a function that makes the object itself.
+    body = "".join(f"    self.{n} = {n}\n" for n in names)
+    source = (
+        f"def new_{cls.__name__}({', '.join(names)}):\n"
+        f"    self = new(builder)\n{body}    self.__class__ = cls\n    return self\n"
+    )
+    namespace: dict[str, Any] = {"new": object.__new__, "builder": builder, "cls": cls}
+    exec(source, namespace)  # the same technique dataclasses itself uses
+    return namespace[f"new_{cls.__name__}"]
