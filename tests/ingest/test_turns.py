@@ -87,3 +87,9 @@ def test_words_per_minute_for_spoken_turns() -> None:
 def test_chat_turns_have_no_speaking_rate() -> None:
     (turn,) = build_turns(chat(("a", 0, "hi there"), ("a", 20, "ok")))
     assert turn.words_per_minute is None
+
+
+def test_no_speech_makes_no_turns() -> None:
+    assert build_turns([]) == ()
+    notice = Message(0, None, "Bob joined", LOC, timestamp=T0, kind=MessageKind.SYSTEM)
+    assert build_turns([notice]) == ()

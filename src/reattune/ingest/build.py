@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from reattune.errors import RoleMappingError
 from reattune.ingest.base import ParseOptions, ParseResult
 from reattune.ingest.roles import assign_roles
@@ -18,10 +20,10 @@ def build_conversation(
     *,
     strict_roles: bool = True,
 ) -> Conversation:
-    order: dict[str, None] = {}
-    for m in result.messages:
-        if m.is_speech and m.sender is not None and m.sender not in order:
-            order[m.sender] = None
+    messages = tuple(result.messages)
+    turns = build_turns(messages, options.turn_gap_seconds)
+    # The speakers in order of first speech: every speech message with a sender is in a turn.
+    order = dict.fromkeys(map(attrgetter("speaker"), turns))
     speakers = [(sid, result.names.get(sid, sid)) for sid in order]
     try:
         participants, role_warnings = assign_roles(
@@ -34,12 +36,11 @@ def build_conversation(
     except RoleMappingError as exc:
         exc.file = exc.file or source.name
         raise
-    messages = tuple(result.messages)
     return Conversation(
         kind=result.kind,
         participants=participants,
         messages=messages,
-        turns=build_turns(messages, options.turn_gap_seconds),
+        turns=turns,
         source=SourceInfo(
             path=source.name,
             format=format_name,

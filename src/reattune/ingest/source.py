@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,9 @@ DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 """Largest file read by default (a setting: ``ParseOptions.max_bytes``)."""
 
 _TEXT_SUFFIXES = (".txt", ".json", ".csv", ".vtt", ".srt", ".tsv")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+"""Control characters that text does not hold (all below U+0020 but \\t \\n \\v \\f \\r ESC)."""
 
 
 @dataclass(slots=True)
@@ -151,7 +155,7 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> tuple[str, st
             line=line,
             expected=f"{encoding} text; name another encoding with --encoding (e.g. cp1252)",
         ) from exc
-    bad = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\n\r\f\v\x1b")
+    bad = len(_CONTROL.findall(text, 0, 4096))
     if text and bad > max(8, len(text[:4096]) // 20):
         raise BinaryFileError(
             "this looks like a binary file (control characters), not text",
@@ -214,7 +218,8 @@ def source_from_bytes(
     max_bytes: int = DEFAULT_MAX_BYTES,
     encoding: str | None = None,
 ) -> Source:
-    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+    # (lstrip: empty exactly when strip is, and no copy of a file that starts with text)
+    if not data.lstrip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise EmptyFileError(
             "the file is empty", file=name, expected="a chat export or a transcript"
         )

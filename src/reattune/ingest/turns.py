@@ -3,55 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from reattune.model import TURN_JOINER, Message, Turn
+from reattune.model import TURN_JOINER, Message, MessageKind, Turn
+from reattune.model.turn import new_turn
 
 MIN_RATE_SECONDS = 1.0
 """Turns shorter than this get no words-per-minute figure (too short to mean anything)."""
-
-
-def _make_turn(
-    index: int,
-    group: list[Message],
-    start: float | None,
-    end: float | None,
-    previous: Turn | None,
-) -> Turn:
-    if len(group) == 1:
-        text = group[0].text
-        spans: tuple[tuple[int, int], ...] = ((0, len(text)),)
-    else:
-        texts = [m.text for m in group]
-        pos = 0
-        span_list = []
-        for t in texts:
-            span_list.append((pos, pos + len(t)))
-            pos += len(t) + len(TURN_JOINER)
-        text = TURN_JOINER.join(texts)
-        spans = tuple(span_list)
-    gap = latency = None
-    if previous is not None and start is not None and previous.end is not None:
-        gap = start - previous.end
-        if previous.speaker != group[0].sender:
-            latency = gap
-    wpm = None
-    if group[0].start is not None and start is not None and end is not None:
-        duration = end - start
-        if duration >= MIN_RATE_SECONDS:
-            wpm = len(text.split()) * 60.0 / duration
-    assert group[0].sender is not None
-    return Turn(
-        index=index,
-        speaker=group[0].sender,
-        messages=tuple(group),
-        text=text,
-        spans=spans,
-        start=start,
-        end=end,
-        latency=latency,
-        gap=gap,
-        words_per_minute=wpm,
-    )
 
 
 def build_turns(messages: Iterable[Message], gap_seconds: float = 60.0) -> tuple[Turn, ...]:
@@ -63,33 +21,79 @@ def build_turns(messages: Iterable[Message], gap_seconds: float = 60.0) -> tuple
     other speaker's (a reply); ``gap`` the same against any previous turn.
     ``words_per_minute`` is set for spoken turns that have start and end times.
     """
-
-    turns: list[Turn] = []
-    group: list[Message] = []
-    start: float | None = None
+    # First find the groups: each is a run of ``spoken`` (the speech messages in order),
+    # from ``firsts[k]`` to the next group's first, timed ``starts[k]``..``ends[k]``.
+    spoken: list[Message] = []
+    firsts: list[int] = []
+    starts: list[float | None] = []
+    ends: list[float | None] = []
+    sender: str | None = None  # no speaker: the first message always opens a group
     last_end: float | None = None
-    sender: str | None = None
-    previous: Turn | None = None
+    speech = MessageKind.SPEECH
+    # Chats give consecutive messages of one minute the same datetime object: convert once.
+    last_ts: datetime | None = None
+    last_posix: float | None = None
     for m in messages:
-        if m.sender is None or not m.is_speech:
+        speaker = m.sender
+        if speaker is None or m.kind is not speech:
             continue
-        clock = (
-            m.start
-            if m.start is not None
-            else (m.timestamp.timestamp() if m.timestamp is not None else None)
-        )
-        clock_end = m.end if m.end is not None else clock
-        if group and (
-            m.sender != sender
-            or (clock is not None and last_end is not None and clock - last_end > gap_seconds)
+        clock = m.start  # ``Message.clock``, inline
+        if clock is None:
+            ts = m.timestamp
+            if ts is not None:
+                if ts is not last_ts:
+                    last_ts, last_posix = ts, ts.timestamp()
+                clock = last_posix
+        if speaker != sender or (
+            clock is not None and last_end is not None and clock - last_end > gap_seconds
         ):
-            previous = _make_turn(len(turns), group, start, last_end, previous)
-            turns.append(previous)
-            group = []
-        if not group:
-            start, sender = clock, m.sender
-        group.append(m)
-        last_end = clock_end
-    if group:
-        turns.append(_make_turn(len(turns), group, start, last_end, previous))
+            if spoken:
+                ends.append(last_end)
+            firsts.append(len(spoken))
+            starts.append(clock)
+            sender = speaker
+        spoken.append(m)
+        last_end = m.end if m.end is not None else clock
+    if spoken:
+        ends.append(last_end)
+
+    # Then make the turns.
+    turns: list[Turn] = []
+    previous_end: float | None = None
+    previous_speaker: str | None = None
+    joiner, joiner_len = TURN_JOINER, len(TURN_JOINER)
+    lasts = firsts[1:]
+    if spoken:
+        lasts.append(len(spoken))
+    for index, (lo, hi, start, end) in enumerate(zip(firsts, lasts, starts, ends, strict=True)):
+        first = spoken[lo]
+        speaker = first.sender
+        assert speaker is not None
+        if hi - lo == 1:
+            held: tuple[Message, ...] = (first,)
+            text = first.text
+            spans: tuple[tuple[int, int], ...] = ((0, len(text)),)
+        else:
+            held = tuple(spoken[lo:hi])
+            texts = [m.text for m in held]
+            pos = 0
+            span_list = []
+            for t in texts:
+                span_list.append((pos, pos + len(t)))
+                pos += len(t) + joiner_len
+            text = joiner.join(texts)
+            spans = tuple(span_list)
+        gap = latency = None
+        if start is not None and previous_end is not None:
+            gap = start - previous_end
+            if previous_speaker != speaker:
+                latency = gap
+        wpm = None
+        if first.start is not None and start is not None and end is not None:
+            duration = end - start
+            if duration >= MIN_RATE_SECONDS:
+                wpm = len(text.split()) * 60.0 / duration
+        # ``new_turn`` skips Turn's checks: a group is never empty and has a span per message.
+        turns.append(new_turn(index, speaker, held, text, spans, start, end, latency, gap, wpm))
+        previous_end, previous_speaker = end, speaker
     return tuple(turns)

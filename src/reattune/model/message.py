@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from reattune.model._construct import positional_constructor
 
 
 class MessageKind(StrEnum):
@@ -87,3 +90,29 @@ class Message:
         if self.end is not None:
             return self.end
         return self.clock
+
+
+new_location: Callable[[str, int | None, int | None, str | None], SourceLocation] = (
+    positional_constructor(SourceLocation)
+)
+"""``SourceLocation(file, line, end_line, pointer)``, fast (see ``model._construct``)."""
+
+new_message: Callable[
+    [
+        int,
+        str | None,
+        str,
+        SourceLocation,
+        datetime | None,
+        float | None,
+        float | None,
+        MessageKind,
+        tuple[str, ...],
+        bool,
+        bool,
+        tuple[Reaction, ...],
+    ],
+    Message,
+] = positional_constructor(Message)
+"""``Message`` with every field given in order, fast (see ``model._construct``); it skips
+the check that ``timestamp`` is timezone-aware, which the caller guarantees."""

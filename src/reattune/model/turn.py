@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from reattune.model._construct import positional_constructor
 from reattune.model.message import Message
 
 TURN_JOINER = "\n"
@@ -60,3 +62,22 @@ class Turn:
     def started_at(self) -> datetime | None:
         """Wall-clock start, where the first message has a timestamp."""
         return self.messages[0].timestamp
+
+
+new_turn: Callable[
+    [
+        int,
+        str,
+        tuple[Message, ...],
+        str,
+        tuple[tuple[int, int], ...],
+        float | None,
+        float | None,
+        float | None,
+        float | None,
+        float | None,
+    ],
+    Turn,
+] = positional_constructor(Turn)
+"""``Turn`` with every field given in order, fast (see ``model._construct``); it skips the
+checks of ``__post_init__`` (messages, one span each), which the caller guarantees."""

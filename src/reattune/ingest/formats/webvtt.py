@@ -44,7 +44,8 @@ from typing import ClassVar
 from reattune.errors import MalformedFileError
 from reattune.ingest.base import ParseOptions, ParseResult
 from reattune.ingest.source import Source
-from reattune.model import ConversationKind, Message, SourceLocation
+from reattune.model import ConversationKind, MessageKind, SourceLocation
+from reattune.model.message import new_location, new_message
 
 UNKNOWN_SPEAKER = "Unknown"
 
@@ -323,18 +324,25 @@ class CueBuilder:
                 speaker = UNKNOWN_SPEAKER
                 self.unknown.append(seg.first)
             self.previous = speaker
-            location = SourceLocation(self.source.name, line=seg.first, end_line=seg.last)
+            location = new_location(self.source.name, seg.first, seg.last, None)
             text = seg.text
             if not text:
                 self.result.warn("W108", f"line {seg.first}: the cue has no text", location)
-            self.result.messages.append(
-                Message(
-                    index=len(self.result.messages),
-                    sender=speaker,
-                    text=text,
-                    location=location,
-                    start=cue.start,
-                    end=cue.end,
+            messages = self.result.messages
+            messages.append(
+                new_message(
+                    len(messages),
+                    speaker,
+                    text,
+                    location,
+                    None,
+                    cue.start,
+                    cue.end,
+                    MessageKind.SPEECH,
+                    (),
+                    False,
+                    False,
+                    (),
                 )
             )
 

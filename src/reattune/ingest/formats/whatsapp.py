@@ -27,24 +27,34 @@ once per distinct (date, time) text.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import compress, groupby
+from operator import itemgetter, not_
 from typing import ClassVar
 
 from reattune.errors import MalformedFileError
 from reattune.ingest.base import DateOrder, ParseOptions, ParseResult
 from reattune.ingest.source import Source
 from reattune.model import ConversationKind, Message, MessageKind, SourceLocation
+from reattune.model.message import new_location, new_message
 
 LRM = "\u200e"
 
 _HEADER = re.compile(
-    r"[\u200e\u200f]*(\[)?"
-    r"(\d{1,4}[/.\-] ?\d{1,2}[/.\-] ?\d{1,4})\.?,?[ \u00a0\u202f]"
-    r"(\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:[ \u00a0\u202f]?[aApP]\.?[ \u00a0\u202f]?[mM]\.?)?)"
+    r"[\u200e\u200f]*+(\[)?"
+    r"(\d{1,4}+[/.\-] ?+\d{1,2}+[/.\-] ?+\d{1,4}+)\.?+,?+[ \u00a0\u202f]"
+    r"(\d{1,2}+[:.]\d\d(?:[:.]\d\d)?+(?:[ \u00a0\u202f]?+[aApP]\.?+[ \u00a0\u202f]?+[mM]\.?+)?+)"
     r"(?(1)\] | [-\u2013] )"
+    r"(?:([^:]*+(?::(?! )[^:]*+)*+): )?"
     r"(.*)"
 )
-"""One message header: (1) ``[`` on iOS, (2) date, (3) time, (4) the rest of the line."""
+"""One message header: (1) ``[`` on iOS, (2) date, (3) time; then the rest of the line,
+cut at its first ``": "`` into (4) what comes before it (the sender, or ``None`` when the
+rest holds no ``": "``) and (5) what comes after it (or the whole rest).
+
+The possessive quantifiers (``*+``, ``?+``, ``{1,4}+``) never give back what they took:
+each is followed by something that could not match what it would give back, so they match
+exactly what the plain ones would, without trying to backtrack (a quarter less time)."""
 
 _LOOKS_LIKE_HEADER = re.compile(
     r"[\u200e\u200f]*\[?\d{1,4}[/.\-] ?\d{1,2}[/.\-] ?\d{1,4}\.?,?\s*\d{1,2}[:.]\d"
@@ -73,6 +83,8 @@ _DELETED = frozenset(
         "Eliminaste este mensaje.",
     }
 )
+
+_DELETED_BY_ADMIN = "This message was deleted by admin"
 
 _MEDIA_OMITTED = frozenset({"<Media omitted>", "<Multimedia omitido>"})
 _VIEW_ONCE = "null"
@@ -188,24 +200,29 @@ class _Parse:
 
     def run(self) -> ParseResult:
         lines = self.lines
-        match = _HEADER.match
+        # One match per line, the bookkeeping by itertools/map rather than a Python loop.
+        found = list(map(_HEADER.match, lines))
+        starts = list(compress(range(1, len(lines) + 1), found))  # line numbers
+        matched = [m for m in found if m is not None]
+        # consecutive distinct dates, with the line of their first message
+        date_seq = [
+            (d, next(group)[1])
+            for d, group in groupby(
+                zip(map(itemgetter(2), matched), starts, strict=True), key=itemgetter(0)
+            )
+        ]
+        heads: list[re.Match[str] | None] = list(matched)
         looks = _LOOKS_LIKE_HEADER.match
-        starts: list[int] = []
-        heads: list[re.Match[str] | None] = []
-        date_seq: list[tuple[str, int]] = []
-        last_date = ""
-        for i, line in enumerate(lines):
-            m = match(line)
-            if m is not None:
-                starts.append(i)
-                heads.append(m)
-                d = m.group(2)
-                if d != last_date:
-                    date_seq.append((d, i + 1))
-                    last_date = d
-            elif line[:1] in _HEADER_START and looks(line):
-                starts.append(i)
-                heads.append(None)  # a damaged header: kept as a fragment
+        damaged = [
+            n
+            for n, line in compress(enumerate(lines, 1), map(not_, found))
+            if line[:1] in _HEADER_START and looks(line)
+        ]
+        if damaged:  # a damaged header starts a record too: kept as a fragment
+            by_line = dict(zip(starts, heads, strict=True))
+            by_line.update(dict.fromkeys(damaged))
+            starts = sorted(by_line)
+            heads = [by_line[i] for i in starts]
         if not date_seq:
             first = next((n for n, line in enumerate(lines, 1) if line.strip()), 1)
             raise MalformedFileError(
@@ -220,8 +237,8 @@ class _Parse:
         return self.result
 
     def _leading(self, first: int) -> None:
-        """Non-empty lines before the first header (not written by the app): fragments."""
-        body = [n for n in range(first) if self.lines[n].strip()]
+        """Non-empty lines before the first header (line ``first``): fragments."""
+        body = [n for n in range(first - 1) if self.lines[n].strip()]
         if body:
             lo, hi = body[0] + 1, body[-1] + 1
             self.result.keep_fragment(
@@ -305,49 +322,49 @@ class _Parse:
         zone = _zone(self.options)
         messages: list[Message] = []
         append = messages.append
-        times: dict[str, tuple[int, int, int] | None] = {}
-        stamps: dict[str, datetime | None] = {}
+        # Timestamps: midnight of each date plus the time of day, each built once; and one
+        # datetime per distinct (date, time), shared by the messages of that minute.
+        deltas: dict[str, timedelta | None] = {}
+        stamps: dict[str, datetime] = {}
         cur_date = ""
-        ymd: _Ymd | None = None
+        day: datetime | None = None
         ios = android = twelve = 0
         backwards = index = 0
         prev_ts: datetime | None = None
         speech, system = MessageKind.SPEECH, MessageKind.SYSTEM
-        total = len(starts)
-        n_lines = len(lines)
-        for k in range(total):
-            start = starts[k]
-            stop = starts[k + 1] if k + 1 < total else n_lines
-            end = stop - 1
-            if end > start:
-                while end > start and not lines[end].strip():
+        stops = starts[1:]  # the line after each record (1-based: the record's last line)
+        stops.append(len(lines) + 1)
+        for start, stop, m in zip(starts, stops, heads, strict=True):
+            end = start  # the record's last non-empty line
+            if stop - start > 1:
+                end = stop - 1
+                while end > start and not lines[end - 1].strip():
                     end -= 1
-            m = heads[k]
             if m is None:
                 self._fragment(start, end, "the line starts like a message header but is damaged")
                 continue
-            bracket, date_s, time_s, rest = m.groups()
-            # the timestamp, built once per distinct date and time
+            bracket, date_s, time_s, sender, text = m.groups()
             if date_s != cur_date:
                 cur_date = date_s
                 ymd = dates.get(date_s)
+                day = None if ymd is None else datetime(ymd[0], ymd[1], ymd[2], tzinfo=zone)
                 stamps = {}
             ts = stamps.get(time_s)
             if ts is None:
-                if ymd is None:
+                if day is None:
                     self._fragment(start, end, "the message header has an impossible date")
                     continue
-                hms = times.get(time_s)
-                if hms is None:
-                    hms = times[time_s] = _hms(time_s)
-                if hms is None:
-                    self._fragment(start, end, "the message header has an impossible time")
-                    continue
-                ts = stamps[time_s] = datetime(
-                    ymd[0], ymd[1], ymd[2], hms[0], hms[1], hms[2], 0, zone
-                )
-                if not time_s[-1].isdigit():
-                    twelve += 1
+                delta = deltas.get(time_s)
+                if delta is None:
+                    hms = _hms(time_s)
+                    if hms is None:
+                        self._fragment(start, end, "the message header has an impossible time")
+                        continue
+                    delta = deltas[time_s] = timedelta(hours=hms[0], minutes=hms[1], seconds=hms[2])
+                    if not time_s[-1].isdigit():
+                        twelve += 1
+                # wall-clock arithmetic: the same fields (and fold 0) as datetime(y, …, zone)
+                ts = stamps[time_s] = day + delta
             if bracket:
                 ios += 1
             else:
@@ -357,59 +374,63 @@ class _Parse:
                 if backwards <= _MAX_BACKWARDS_WARNINGS:
                     result.warn(
                         "W106",
-                        f"line {start + 1}: the time goes back against the message before",
-                        SourceLocation(file, line=start + 1),
+                        f"line {start}: the time goes back against the message before",
+                        SourceLocation(file, line=start),
                     )
             prev_ts = ts
-            if not rest:
-                self._fragment(start, end, "the message header has neither sender nor text")
-                continue
-            # sender and text
+            # sender and text: the header pattern cut the rest at its first ": "
             kind = speech
-            cut = rest.find(": ")
-            # A notice has no "Name: " unless a quoted group name holds ": ".
-            if cut > 0 and (
-                rest.find('"', 0, cut) < 0 or not _NOTICE.match(rest.lstrip(_DIRECTION_MARKS))
-            ):
-                sender: str | None = rest[:cut]
-                text = rest[cut + 2 :]
-            elif cut < 0 and rest[-1] == ":" and len(rest) > 1:
-                sender, text = rest[:-1], ""
-            else:
-                sender, text, kind = None, rest.lstrip(_DIRECTION_MARKS).replace(LRM, ""), system
+            if not sender or ('"' in sender and _is_notice(f"{sender}: {text}")):
+                # No "Name: " (or a notice whose quoted group name holds ": ").
+                rest = text if sender is None else f"{sender}: {text}"
+                if not rest:
+                    self._fragment(start, end, "the message header has neither sender nor text")
+                    continue
+                if sender is None and rest[-1] == ":" and len(rest) > 1:
+                    sender, text = rest[:-1], ""
+                else:
+                    sender, text, kind = (
+                        None,
+                        rest.lstrip(_DIRECTION_MARKS).replace(LRM, ""),
+                        system,
+                    )
             if end > start:
-                text = "\n".join([text, *lines[start + 1 : end + 1]])
+                text = "\n".join([text, *lines[start:end]])
             media: tuple[str, ...] = ()
             edited = deleted = False
             if sender is not None:
                 if not sender.isprintable():  # U+200E, U+202A… around it, "~\u202fName"
                     sender = sender.strip(_DIRECTION_MARKS).replace("\u202f", " ")
-                if end > start or (
-                    (text[:1] in _FIRST_TRIGGERS or text[-1:] in _LAST_TRIGGERS)
-                    and _may_hold_marker(text)
-                ):
+                if end > start:
+                    marked = _lines_may_hold_marker(text)
+                else:
+                    marked = (
+                        text[:1] in _FIRST_TRIGGERS or text[-1:] in _LAST_TRIGGERS
+                    ) and _may_hold_marker(text)
+                if marked:
                     text, media, edited, deleted, notice = _classify(text)
                     if notice:
                         sender, kind = None, system
             if kind is speech and not text and not media and not deleted:
                 result.warn(
                     "W108",
-                    f"line {start + 1}: the message has no text and no attachment",
-                    SourceLocation(file, line=start + 1),
+                    f"line {start}: the message has no text and no attachment",
+                    SourceLocation(file, line=start),
                 )
             append(
-                Message(
+                new_message(
                     index,
                     sender,
                     text,
-                    SourceLocation(file, start + 1, end + 1),
-                    ts,
+                    new_location(file, start, end, None),
+                    ts,  # always timezone-aware (``zone``)
                     None,
                     None,
                     kind,
                     media,
                     edited,
                     deleted,
+                    (),
                 )
             )
             index += 1
@@ -433,15 +454,19 @@ class _Parse:
             details["attachments_in_archive"] = str(len(self.source.members))
 
     def _fragment(self, start: int, end: int, why: str) -> None:
-        lo, hi = start + 1, end + 1
+        """Lines ``start``..``end`` (1-based) as a fragment."""
         self.result.keep_fragment(
-            SourceLocation(self.file, line=lo, end_line=hi),
-            "\n".join(self.lines[start : end + 1]),
-            f"line {lo}: {why}; kept as a fragment",
+            SourceLocation(self.file, line=start, end_line=end),
+            "\n".join(self.lines[start - 1 : end]),
+            f"line {start}: {why}; kept as a fragment",
         )
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _is_notice(rest: str) -> bool:
+    return _NOTICE.match(rest.lstrip(_DIRECTION_MARKS)) is not None
 
 
 def _zone(options: ParseOptions) -> tzinfo:
@@ -545,6 +570,20 @@ def _may_hold_marker(text: str) -> bool:
     )
 
 
+def _lines_may_hold_marker(text: str) -> bool:
+    """For a text of several lines, whether ``_classify`` could change it: only a U+200E, a
+    text deleted by an admin, or a line that ends like a marker (``omitted``, ``>``, or ``)``
+    on the first line) can make it. (Several lines are never a notice, deleted or ``null``.)"""
+    return (
+        LRM in text
+        or text.startswith(_DELETED_BY_ADMIN)
+        or text.endswith(("omitted", ">"))
+        or "omitted\n" in text
+        or ">\n" in text
+        or text[: text.find("\n")].endswith(")")
+    )
+
+
 def _classify(text: str) -> tuple[str, tuple[str, ...], bool, bool, bool]:
     """Separate what the app wrote from what the person wrote.
 
@@ -558,7 +597,7 @@ def _classify(text: str) -> tuple[str, tuple[str, ...], bool, bool, bool]:
     marked = text[:1] == LRM
     if marked:
         text = text.lstrip(LRM)
-    if text in _DELETED or text.startswith("This message was deleted by admin"):
+    if text in _DELETED or text.startswith(_DELETED_BY_ADMIN):
         return "", (), edited, True, False
     if text == _VIEW_ONCE:
         return "", (_VIEW_ONCE,), edited, False, False
