@@ -194,3 +194,41 @@ def test_dict_form_is_plain_json() -> None:
     d = conversation_to_dict(c)
     assert json.loads(json.dumps(d)) == d
     assert conversation_from_dict(d) == c
+
+
+def build_conversation_with(message: Message) -> Conversation:
+    return Conversation(
+        kind=ConversationKind.CHAT,
+        participants=(Speaker("a", "a"),),
+        messages=(message,),
+        turns=tuple(build_turns([message])),
+        source=SourceInfo("f", "plaintext"),
+    )
+
+
+def test_named_zones_and_the_side_of_a_clock_change_survive() -> None:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("America/New_York")
+    loc = SourceLocation("f")
+    stamps = [
+        datetime(2024, 11, 3, 1, 30, tzinfo=zone),  # first 01:30 (EDT)
+        datetime(2024, 11, 3, 1, 30, tzinfo=zone, fold=1),  # second 01:30 (EST)
+        datetime(2024, 3, 10, 2, 30, tzinfo=zone),  # inside the spring-forward gap
+    ]
+    for t in stamps:
+        conv = build_conversation_with(Message(0, "a", "x", loc, timestamp=t))
+        back = loads(dumps(conv))
+        assert back == conv
+        stamp = back.messages[0].timestamp
+        assert stamp is not None and stamp.tzinfo == zone
+        assert stamp.utcoffset() == t.utcoffset()
+
+
+def test_an_unknown_zone_is_a_malformed_file() -> None:
+    conv = build_conversation_with(
+        Message(0, "a", "x", SourceLocation("f"), timestamp=datetime(2024, 1, 1, tzinfo=UTC))
+    )
+    text = dumps(conv).replace("+00:00", "+00:00[Mars/Olympus_Mons]")
+    with pytest.raises(MalformedFileError):
+        loads(text)

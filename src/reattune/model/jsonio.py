@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reattune.errors import MalformedFileError
 from reattune.model.conversation import Conversation, ConversationKind, Fragment, SourceInfo
@@ -34,11 +35,33 @@ def _loc_from(d: JSON) -> SourceLocation:
 
 
 def _time_to(t: datetime | None) -> str | None:
-    return None if t is None else t.isoformat()
+    """ISO 8601 with the UTC offset; a named time zone follows in brackets, as in RFC 9557
+    (``2024-03-10T02:30:00-05:00[America/New_York]``), so that the zone and the side of a
+    daylight-saving change (``fold``) come back exactly."""
+    if t is None:
+        return None
+    if isinstance(t.tzinfo, ZoneInfo):
+        return f"{t.isoformat()}[{t.tzinfo.key}]"
+    return t.isoformat()
 
 
 def _time_from(s: str | None) -> datetime | None:
-    return None if s is None else datetime.fromisoformat(s)
+    if s is None:
+        return None
+    if not s.endswith("]") or "[" not in s:
+        return datetime.fromisoformat(s)
+    stamp, _, key = s[:-1].partition("[")
+    with_offset = datetime.fromisoformat(stamp)
+    try:
+        zone = ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {key!r}") from exc
+    local = with_offset.replace(tzinfo=zone)
+    for fold in (0, 1):
+        candidate = local.replace(fold=fold)
+        if candidate.utcoffset() == with_offset.utcoffset():
+            return candidate
+    return with_offset.astimezone(zone)
 
 
 def message_to_dict(m: Message) -> JSON:
