@@ -104,7 +104,7 @@ def test_every_request_string_is_bounded(client: TestClient) -> None:
     unbounded = []
 
     def walk(schema: dict[str, object], where: str) -> None:
-        bounded = {"maxLength", "enum", "contentMediaType"} & set(schema)
+        bounded = {"maxLength", "enum", "const", "contentMediaType"} & set(schema)
         if schema.get("type") == "string" and not bounded and schema.get("format") != "binary":
             unbounded.append(where)
         for key in ("properties",):

@@ -3,6 +3,8 @@ name the fields, never the values sent (they may be personal)."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -58,6 +60,48 @@ def status_for(exc: ReattuneError) -> int:
     return 400
 
 
+MethodTable = tuple[dict[str, frozenset[str]], list[tuple[re.Pattern[str], frozenset[str]]]]
+
+
+def _method_table(app: FastAPI) -> MethodTable:
+    """The methods of each documented path, from the OpenAPI document (HEAD wherever GET is:
+    Starlette answers it): concrete paths by name, templated ones as patterns."""
+    concrete: dict[str, frozenset[str]] = {}
+    templated: list[tuple[re.Pattern[str], frozenset[str]]] = []
+    for path, operations in app.openapi().get("paths", {}).items():
+        methods = {m.upper() for m in operations}
+        if "GET" in methods:
+            methods.add("HEAD")
+        parts = re.split(r"\{[^/{}]+\}", path)
+        if len(parts) == 1:
+            concrete[path] = frozenset(methods)
+        else:
+            pattern = "[^/]+".join(re.escape(part) for part in parts)
+            templated.append((re.compile(f"^{pattern}$"), frozenset(methods)))
+    return concrete, templated
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods of the requested resource (``Allow`` on a 405). Starlette names only the
+    methods of the first route whose path matched, but one path may be served by several
+    routes (``GET /me`` and ``DELETE /me``). As in OpenAPI, a concrete path is the resource
+    when it exists (``/items/prep``), before any template that also matches it
+    (``/items/{item_id}``)."""
+    app: FastAPI = request.app
+    table: MethodTable | None = getattr(app.state, "method_table", None)
+    if table is None:
+        table = app.state.method_table = _method_table(app)
+    concrete, templated = table
+    path = request.url.path
+    if path in concrete:
+        return ", ".join(sorted(concrete[path]))
+    methods: set[str] = set()
+    for pattern, answered in templated:
+        if pattern.match(path):
+            methods |= answered
+    return ", ".join(sorted(methods))
+
+
 def _request_id(request: Request) -> str | None:
     rid = request.scope.get("state", {}).get("request_id")
     return rid if isinstance(rid, str) else None
@@ -104,6 +148,7 @@ def install_error_handlers(app: FastAPI) -> None:
             "message": title,
             "request_id": _request_id(request),
         }
-        return JSONResponse(
-            {"error": body}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
-        )
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return JSONResponse({"error": body}, status_code=exc.status_code, headers=headers)

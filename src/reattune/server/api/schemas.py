@@ -7,13 +7,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from reattune.server.couples import CoupleView, InvitationView, LinkedCouple
 from reattune.server.items import ItemView
 from reattune.server.storage.tables import SessionRow, User
 
-Username = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+Username = Annotated[
+    str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
+]
+"""The same rule as ``accounts.USERNAME`` (before lower-casing): a name the schema allows is
+one the service accepts."""
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema's ``integer`` includes ``5.0``: take an integral float as the integer (the
+    strict models refuse every other conversion, strings included)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Integral = BeforeValidator(_integral)
+"""Put last in an integer field's ``Annotated`` (after its bounds, which then stay
+``minimum``/``maximum`` in the OpenAPI document)."""
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 NewPassword = Annotated[str, Field(min_length=10, max_length=256)]
 
@@ -61,23 +78,59 @@ class PrepIn(Request):
 
 
 class TimeoutIn(Request):
-    agreed_return_minutes: Annotated[int, Field(ge=20, le=24 * 60)]
+    agreed_return_minutes: Annotated[int, Field(ge=20, le=24 * 60), Integral]
     note: Annotated[str, Field(max_length=2_000)] = ""
 
 
+Happiness = Annotated[int, Field(ge=0, le=6), Integral]
+CSI4Item = Annotated[int, Field(ge=0, le=5), Integral]
+
+
+def _array(value: Any) -> Any:
+    """A JSON array for a fixed-length tuple (strict models take only tuples)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 class CSI4In(Request):
-    answers: Annotated[list[Annotated[int, Field(ge=0, le=6)]], Field(min_length=4, max_length=4)]
+    answers: Annotated[tuple[Happiness, CSI4Item, CSI4Item, CSI4Item], BeforeValidator(_array)]
+    """Item 1 from 0 to 6, items 2-4 from 0 to 5 (``items.CSI4_RANGES``), position by position
+    in the OpenAPI document too."""
 
 
-class ScreeningIn(Request):
-    instrument: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_.-]+$")]
-    answers: Annotated[
-        dict[
-            Annotated[str, Field(min_length=1, max_length=32)],
-            Literal["yes", "no", "declined"],
-        ],
-        Field(max_length=40),
-    ]
+ScreeningAnswer = Literal["yes", "no", "declined"]
+AsqQuestion = Literal["asq1", "asq2", "asq3", "asq4", "asq5"]
+RelationshipQuestion = Literal[
+    "safe_now",
+    "afraid",
+    "hurt",
+    "strangled",
+    "threat_kill",
+    "weapon",
+    "gun",
+    "sexual",
+    "children_pets",
+    "monitoring",
+    "isolation",
+    "money",
+    "humiliated",
+]
+"""The question ids of each screening instrument (``reattune/data/safety``), spelled out so
+the OpenAPI document names exactly the answers the service accepts; a test keeps them equal
+to the instruments."""
+
+
+class AsqScreeningIn(Request):
+    instrument: Literal["asq"]
+    answers: dict[AsqQuestion, ScreeningAnswer]
+
+
+class RelationshipScreeningIn(Request):
+    instrument: Literal["relationship"]
+    answers: dict[RelationshipQuestion, ScreeningAnswer]
+
+
+ScreeningIn = AsqScreeningIn | RelationshipScreeningIn
+"""One model per instrument, told apart by ``instrument``."""
 
 
 # --- responses ----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile, status
+from fastapi import APIRouter, Body, File, Form, Path, Request, Response, UploadFile, status
 
 from reattune.errors import PayloadTooLargeError
 from reattune.server import items
@@ -62,16 +62,22 @@ def end_timeout(item_id: Id, auth: Auth) -> ItemOut:
 @router.post("/items/csi4", status_code=status.HTTP_201_CREATED)
 def answer_csi4(body: CSI4In, auth: Auth) -> ItemOut:
     with auth.transaction() as (db, caller):
-        return ItemOut.of(items.create_csi4(auth.ctx, db, caller, answers=body.answers))
+        return ItemOut.of(items.create_csi4(auth.ctx, db, caller, answers=list(body.answers)))
 
 
 @router.post("/items/screenings", status_code=status.HTTP_201_CREATED)
-def answer_screening(body: ScreeningIn, auth: Auth) -> ItemOut:
+def answer_screening(
+    body: Annotated[ScreeningIn, Body(discriminator="instrument")], auth: Auth
+) -> ItemOut:
     """Private safety screening answers; never shareable with the partner."""
     with auth.transaction() as (db, caller):
         return ItemOut.of(
             items.create_screening(
-                auth.ctx, db, caller, instrument=body.instrument, answers=dict(body.answers)
+                auth.ctx,
+                db,
+                caller,
+                instrument=body.instrument,
+                answers={str(k): str(v) for k, v in body.answers.items()},
             )
         )
 
