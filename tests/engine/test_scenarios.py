@@ -10,8 +10,6 @@ processing / freeze / shutdown reading of slow replies.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from reattune import analyze
@@ -1662,16 +1660,9 @@ def _long_chat(messages: int) -> Conversation:
 
 
 @pytest.mark.slow
-def test_analysis_scales_linearly_with_the_chat() -> None:
-    analyze(_long_chat(10))  # load and compile the lexicon first
-    small, large = _long_chat(2000), _long_chat(20000)
-    t0 = time.perf_counter()
-    analyze(small)
-    t1 = time.perf_counter()
-    a = analyze(large)
-    t2 = time.perf_counter()
+def test_a_long_chat_finds_every_repeated_episode() -> None:
+    # Speed is measured by bench/engine.py (never asserted here): this checks that a
+    # 20,000-message chat is read whole, every day's break and episode found.
+    a = analyze(_long_chat(20000))
     assert len(a.breaks) == 2000
     assert len(a.stonewalling) == 2000
-    # ten times the turns: linear work costs ~10 times the time, a quadratic scan ~100 times
-    assert (t2 - t1) < 30 * max(t1 - t0, 0.02)
-    assert t2 - t1 < 30.0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -200,17 +199,6 @@ def test_empathy_mechanisms() -> None:
     assert np.argmax(emotional.predict_proba(kind, seeker)[1]) == 0
     assert np.argmax(exploring.predict_proba(probe, seeker)[0]) == 2
     assert np.argmax(exploring.predict_proba(probe, seeker)[1]) == 0
-
-
-def test_speed_of_ucc_batches() -> None:
-    model = load_model("ucc")
-    texts = make_texts(3000, seed=3)
-    model.predict_proba(texts[:100])
-    started = time.perf_counter()
-    model.predict_proba(texts)
-    elapsed = time.perf_counter() - started
-    # target is >= 5,000 texts/s on the project machine; allow slack for a busy CI
-    assert len(texts) / elapsed > 1500, f"{len(texts) / elapsed:.0f} texts/s"
 
 
 def _tiny_parts() -> tuple[dict[str, object], dict[str, np.ndarray]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
 from itertools import pairwise
 from pathlib import Path
 
@@ -220,27 +219,15 @@ def test_rendering_is_deterministic() -> None:
 
 
 @pytest.mark.slow
-def test_a_one_hour_session_parses_analyses_and_renders_in_under_two_seconds(
-    tmp_path: Path,
-) -> None:
+def test_a_one_hour_session_renders_every_turn(tmp_path: Path) -> None:
+    # The time it takes is measured by bench/report.py (never asserted here).
     path = tmp_path / "session.vtt"
     write_session(path, hours=1.0)
-    example_report("zoom_session_weekends.vtt")  # imports and caches warmed
-
-    def end_to_end() -> tuple[float, float, str, int]:
-        start, cpu = time.perf_counter(), time.process_time()
-        conversation = reattune.load(path, SESSION_OPTIONS)
-        analysis = reattune.analyze(conversation)
-        html = render_html(conversation, analysis)
-        out = tmp_path / "report.html"
-        out.write_text(html, encoding="utf-8")
-        return time.process_time() - cpu, time.perf_counter() - start, html, len(conversation.turns)
-
-    # CPU time, so that other test workers and browsers on the machine do not make it flaky.
-    cpu, wall, html, turns = min(end_to_end() for _ in range(2))
+    conversation = reattune.load(path, SESSION_OPTIONS)
+    html = render_html(conversation, reattune.analyze(conversation))
+    turns = len(conversation.turns)
     assert turns > 400
     assert html.count('class="turn ') == turns
-    assert cpu < 2.0, f"{cpu:.2f} s of CPU ({wall:.2f} s wall) for {turns} turns"
 
 
 def test_a_code_over_an_identifier_masks_it_whole_inside_one_mark(tmp_path: Path) -> None:

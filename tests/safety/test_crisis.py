@@ -4,9 +4,6 @@ attempts, and plans with means and timing."""
 
 from __future__ import annotations
 
-import time
-import timeit
-
 import pytest
 
 from reattune.safety.crisis import detect_crisis
@@ -163,24 +160,3 @@ def test_every_lexicon_example_is_found_in_its_category() -> None:
 def test_negated_act_with_a_time_is_an_emergency() -> None:
     text = "Only reason I didnt kill myself tonight is because I procrastinated."
     assert _writer(text) is SafetyLevel.EMERGENCY
-
-
-def test_speed_under_two_ms_per_500_characters() -> None:
-    base = [
-        "We argued again about the dishes and I just walked out, I couldn't talk. ",
-        "Can we talk tonight after work? I miss you and I hate when we fight. ",
-        "Please don't hurt yourself, you're not alone, call 988 if you need to. ",
-        "He said he was going to leave and I said fine, but I didn't mean it. ",
-        "Sometimes I think everyone would be better off without me, honestly. ",
-        "My Mental Depression is back and I feel Hyperactive behavior a failure. ",
-        "She keeps checking my phone and I feel like I'm walking on eggshells. ",
-        "Thanks for listening yesterday, it helped more than you know. ",
-    ]
-    texts = [("".join(base[i:] + base[:i]) * 2)[:500] for i in range(len(base))]
-    detect_crisis(texts[0])
-    runs = 10
-    # CPU time, not wall time: other processes on a shared machine do not count.
-    timer = timeit.Timer(lambda: [detect_crisis(t) for t in texts], timer=time.process_time)
-    best = min(timer.repeat(number=runs, repeat=5))
-    per_text_ms = best / (runs * len(texts)) * 1000
-    assert per_text_ms < 2.0, per_text_ms

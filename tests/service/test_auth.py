@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
@@ -160,24 +158,38 @@ def test_throttling_grows_per_account_and_never_locks_out(
     assert login(client, b.name).status_code == 200  # type: ignore[attr-defined]
 
 
-def test_unknown_user_gets_same_answer_and_similar_time(world: World, client: TestClient) -> None:
+def test_unknown_user_gets_same_answer_and_the_same_work(
+    world: World, client: TestClient, ctx: Context
+) -> None:
     known = login(client, world["A"].name, "wrong password!")
     unknown = login(client, "nobody-here", "wrong password!")
     assert known.status_code == unknown.status_code == 401  # type: ignore[attr-defined]
     strip = lambda r: {k: v for k, v in r.json()["error"].items() if k != "request_id"}  # noqa: E731
     assert strip(known) == strip(unknown)
 
-    def timed(name: str) -> float:
-        best = float("inf")
-        for _ in range(3):
-            t0 = time.perf_counter()
-            world.clock.advance(minutes=20)  # stay clear of the throttle
-            login(client, name, "wrong password!")
-            best = min(best, time.perf_counter() - t0)
-        return best
+    # The same time comes from the same work: one argon2id verification with the same
+    # parameters, whether or not the account exists (no timing assertion: this machine is
+    # shared and noisy).
+    real = ctx.passwords._hasher
+    seen: list[str] = []
 
-    k, u = timed(world["A"].name), timed("nobody-there")
-    assert abs(k - u) < max(0.5 * max(k, u), 0.02)
+    class Spy:
+        def verify(self, stored: str, password: str) -> bool:
+            seen.append(stored.split("$")[3])  # the "m=…,t=…,p=…" parameters
+            return real.verify(stored, password)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+    ctx.passwords._hasher = Spy()  # type: ignore[assignment]
+    try:
+        world.clock.advance(minutes=20)  # stay clear of the throttle
+        login(client, world["A"].name, "wrong password!")
+        world.clock.advance(minutes=20)
+        login(client, "nobody-there", "wrong password!")
+    finally:
+        ctx.passwords._hasher = real
+    assert len(seen) == 2 and seen[0] == seen[1]
 
 
 def test_rehash_on_login_when_parameters_change(
