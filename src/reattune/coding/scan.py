@@ -134,69 +134,77 @@ def _is_gap(items: Any) -> bool:
     return len(seq[0][1]) == 2 and set(seq[0][1]) == _GAP_ITEMS
 
 
-def _walk(items: list[tuple[Any, Any]], key: str, out: set[str], depth: int) -> None:
+def _walk(
+    items: list[tuple[Any, Any]], key: str, out: set[tuple[bool, str]], depth: int, line: bool
+) -> None:
     r"""Like ``_expand``, but a run of ``[\s,]`` (one or more) is one token, written " ", and a
     key ends before anything else that could match a space or a comma, so that the keys that
-    begin a text at one position form a chain (each a prefix of the next)."""
+    begin a text at one position form a chain (each a prefix of the next). ``line`` tells
+    that the path so far passed ``^`` before any character: its matches begin a line."""
     if len(out) > _LIMIT:
         raise _TooManyError
     if len(key) >= depth or not items:
-        out.add(key)
+        out.add((line, key))
         return
     (op, av), rest = items[0], items[1:]
     if op is _c.LITERAL:
         ch = chr(av)
         if _GAP_CHAR.match(ch):
-            out.add(key)
+            out.add((line, key))
             return
-        _walk(rest, key + ch, out, depth)
+        _walk(rest, key + ch, out, depth, line)
     elif op is _c.IN:
         chars = _chars(av)
         if chars is None or any(_GAP_CHAR.match(ch) for ch in chars):
-            out.add(key)
+            out.add((line, key))
             return
         for ch in chars:
-            _walk(rest, key + ch, out, depth)
+            _walk(rest, key + ch, out, depth, line)
     elif op is _c.SUBPATTERN:
         if av[1] & _c.SRE_FLAG_IGNORECASE:
-            out.add(key)
+            out.add((line, key))
             return
-        _walk(list(av[3]) + rest, key, out, depth)
+        _walk(list(av[3]) + rest, key, out, depth, line)
     elif op is _c.ATOMIC_GROUP:
-        _walk(list(av) + rest, key, out, depth)
+        _walk(list(av) + rest, key, out, depth, line)
     elif op is _c.BRANCH:
         for branch in av[1]:
-            _walk(list(branch) + rest, key, out, depth)
+            _walk(list(branch) + rest, key, out, depth, line)
     elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
         low, high, inner = av
         if _is_gap(inner) and op is _c.MAX_REPEAT:
             if not key or key.endswith(" "):
-                out.add(key)
+                out.add((line, key))
                 return
             if low == 0:
-                _walk(rest, key, out, depth)
+                _walk(rest, key, out, depth, line)
             if high != 0:
-                _walk(rest, key + " ", out, depth)
+                _walk(rest, key + " ", out, depth, line)
             return
         if low == 0:
-            _walk(rest, key, out, depth)
+            _walk(rest, key, out, depth, line)
         if high == 0:
             return
         if low <= 1 and high == 1:
-            _walk(list(inner) + rest, key, out, depth)
+            _walk(list(inner) + rest, key, out, depth, line)
         else:
-            _walk(list(inner), key, out, depth)
-    elif op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
-        _walk(rest, key, out, depth)
+            _walk(list(inner), key, out, depth, line)
+    elif op is _c.AT:
+        _walk(rest, key, out, depth, line or (not key and av in _LINE_STARTS))
+    elif op in (_c.ASSERT, _c.ASSERT_NOT):
+        _walk(rest, key, out, depth, line)
     else:
-        out.add(key)
+        out.add((line, key))
 
 
-def keys(pattern: str, depth: int = KEY_DEPTH) -> frozenset[str] | None:
-    """The keys every match of ``pattern`` begins with one of: strings of at most ``depth``
-    tokens, a token being a character or a run of spaces and commas (written as one space);
-    ``None`` when they cannot be listed. A text at a position begins with a key when the key
-    is a prefix of the text with its runs of spaces and commas written as one space."""
+_LINE_STARTS = (_c.AT_BEGINNING, _c.AT_BEGINNING_LINE, _c.AT_BEGINNING_STRING)
+
+
+def start_keys(
+    pattern: str, depth: int = KEY_DEPTH
+) -> tuple[frozenset[str], frozenset[str]] | None:
+    """:func:`keys`, split in two: the keys of matches that begin a line (the path to them
+    passes ``^``), which begin a word too, and the others."""
     try:
         parsed = _parser.parse(pattern)
     except re.error:
@@ -204,17 +212,29 @@ def keys(pattern: str, depth: int = KEY_DEPTH) -> frozenset[str] | None:
     if parsed.state.flags & _c.SRE_FLAG_IGNORECASE:
         return None
     for d in (depth, DEPTH):
-        out: set[str] = set()
+        out: set[tuple[bool, str]] = set()
         try:
-            _walk(list(parsed), "", out, d)
+            _walk(list(parsed), "", out, d, False)
         except _TooManyError:
             continue
         except RecursionError:
             return None
-        if "" in out:
+        if any(not k for _, k in out):
             return None
-        return frozenset(out)
+        return (
+            frozenset(k for line, k in out if line),
+            frozenset(k for line, k in out if not line),
+        )
     return None
+
+
+def keys(pattern: str, depth: int = KEY_DEPTH) -> frozenset[str] | None:
+    """The keys every match of ``pattern`` begins with one of: strings of at most ``depth``
+    tokens, a token being a character or a run of spaces and commas (written as one space);
+    ``None`` when they cannot be listed. A text at a position begins with a key when the key
+    is a prefix of the text with its runs of spaces and commas written as one space."""
+    found = start_keys(pattern, depth)
+    return None if found is None else found[0] | found[1]
 
 
 def _anchored(items: list[tuple[Any, Any]]) -> bool:
@@ -282,6 +302,30 @@ def _chains(index: dict[str, list[_Entry]]) -> dict[str, tuple[_Entry, ...]]:
     return out
 
 
+class _Pass:
+    """Groups scanned together: their edged keys at word starts, their other keys anywhere,
+    their line-anchored branches at line starts."""
+
+    def __init__(
+        self,
+        edged: dict[str, list[_Entry]],
+        free: dict[str, list[_Entry]],
+        line: list[_Entry],
+    ) -> None:
+        self.edged = _chains(edged)
+        self.free = _chains(free)
+        self.line = tuple(sorted(line, key=lambda e: (e[0], e[1])))
+        self.at_words = re.compile(f"(?<![{_WORD}])(?=({_trie(list(edged))}))") if edged else None
+        self.anywhere = re.compile(f"(?=({_trie(list(free))}))") if free else None
+
+
+def _lookup(table: dict[str, tuple[_Entry, ...]], key: str) -> tuple[_Entry, ...]:
+    found = table.get(key)
+    if found is None:
+        found = table[_GAP_RUN.sub(" ", key)]
+    return found
+
+
 class GroupScanner:
     """Every match of every group in a text, as ``(group, branch, match)``.
 
@@ -290,69 +334,57 @@ class GroupScanner:
     word's start (after no letter, digit or apostrophe). The results are those of
     ``re.finditer`` over each group's alternation ``(?P<b0>…)|(?P<b1>…)|…``, group by group.
 
-    Each branch is keyed by how its matches can begin (:func:`keys`): an edged branch is
-    tried at the word starts that begin with one of its keys, another branch wherever one of
-    its keys begins, a branch whose beginning cannot be listed but that is anchored at a
-    line's start (``^…``) at every line start. One regular expression finds those positions
-    and the longest key at each. A group with a branch that fits none of these is scanned the
-    old way.
+    Each branch is keyed by how its matches can begin (:func:`start_keys`): an edged branch,
+    or one that begins a line (``^…``), is tried at the word starts that begin with one of
+    its keys; another branch wherever one of its keys begins; a branch whose beginning cannot
+    be listed but that is anchored at a line's start at every line start. One regular
+    expression finds the word starts and the longest key at each. Groups with only
+    word-start branches are scanned in one pass, the others in a second; a group with a
+    branch that fits none of these is scanned the old way.
     """
 
     def __init__(self, groups: Sequence[Sequence[tuple[str, bool]]], flags: int = 0) -> None:
         self._groups = len(groups)
-        edged: dict[str, list[_Entry]] = {}
-        free: dict[str, list[_Entry]] = {}
-        line: list[_Entry] = []
         self._slow: list[tuple[int, re.Pattern[str], int]] = []
+        words: dict[str, list[_Entry]] = {}
+        mixed: tuple[dict[str, list[_Entry]], dict[str, list[_Entry]], list[_Entry]] = (
+            {},
+            {},
+            [],
+        )
         for g, group in enumerate(groups):
             branches = [b for b, _ in group]
-            kinds: list[tuple[str, frozenset[str]]] = []
+            kinds: list[tuple[frozenset[str], frozenset[str]] | None] = []
             for b, is_edged in group:
-                found = keys(b)
+                found = start_keys(b)
                 if found is not None:
-                    kinds.append(("edged" if is_edged else "free", found))
+                    starts, anywhere = found
+                    kinds.append((starts | anywhere, frozenset()) if is_edged else found)
                 elif anchored(b):
-                    kinds.append(("line", frozenset()))
+                    kinds.append(None)
                 else:
                     break
             if len(kinds) < len(branches):
                 alternation = "|".join(f"(?P<b{j}>{b})" for j, b in enumerate(branches))
                 self._slow.append((g, re.compile(alternation, flags), len(branches)))
                 continue
-            for j, (branch, (kind, found)) in enumerate(zip(branches, kinds, strict=True)):
+            simple = all(k is not None and not k[1] for k in kinds)
+            edged, free, line = (words, {}, []) if simple else mixed
+            for j, (branch, kind) in enumerate(zip(branches, kinds, strict=True)):
                 entry = (g, j, re.compile(branch, flags))
-                if kind == "line":
+                if kind is None:
                     line.append(entry)
                     continue
-                index = edged if kind == "edged" else free
-                for k in found:
-                    index.setdefault(k, []).append(entry)
-        self._edged = _chains(edged)
-        self._free = _chains(free)
-        self._line = tuple(sorted(line, key=lambda e: (e[0], e[1])))
-        alternatives = []
-        e_part = f"(?=({_trie(list(edged))}))" if edged else "((?!))"
-        f_part = f"(?=({_trie(list(free))}))" if free else "((?!))"
-        if line:
-            alternatives.append(f"^()(?:{e_part})?(?:{f_part})?")
-        else:
-            alternatives.append("(?!)()()()")
-        alternatives.append(f"(?<![{_WORD}]){e_part}(?:{f_part})?")
-        alternatives.append(f_part)
-        self._positions = (
-            re.compile("|".join(alternatives), re.MULTILINE) if edged or free or line else None
-        )
-        self._simple = not free and not line
+                for k in kind[0]:
+                    edged.setdefault(k, []).append(entry)
+                for k in kind[1]:
+                    free.setdefault(k, []).append(entry)
+        self._words = _Pass(words, {}, [])
+        self._mixed = _Pass(*mixed)
 
     @property
     def slow_groups(self) -> int:
         return len(self._slow)
-
-    def _entries(self, table: dict[str, tuple[_Entry, ...]], key: str) -> tuple[_Entry, ...]:
-        found = table.get(key)
-        if found is None:
-            found = table[_GAP_RUN.sub(" ", key)]
-        return found
 
     def scan(self, text: str) -> Iterator[tuple[int, int, re.Match[str]]]:
         """Matches as ``(group, branch, match)``, in no particular order across groups."""
@@ -361,34 +393,47 @@ class GroupScanner:
                 name = m.lastgroup
                 if name is not None:
                     yield g, int(name[1:]), m
-        if self._positions is None:
-            return
-        edged_table, free_table = self._edged, self._free
         taken = [0] * self._groups
-        for at in self._positions.finditer(text):
-            p = at.start()
-            line, le, lf, ee, ef, ff = at.groups()
-            ekey = le if line is not None else ee
-            fkey = lf if line is not None else (ef if ee is not None else ff)
-            found: Sequence[_Entry]
-            if ekey is not None:
-                found = edged_table.get(ekey) or self._entries(edged_table, ekey)
-                if fkey is not None or line is not None:
-                    found = sorted(
-                        [
-                            *found,
-                            *(self._entries(free_table, fkey) if fkey is not None else ()),
-                            *(self._line if line is not None else ()),
-                        ]
-                    )
-            elif fkey is not None:
-                found = free_table.get(fkey) or self._entries(free_table, fkey)
-                if line is not None:
-                    found = sorted([*found, *self._line])
-            else:
-                found = self._line
+        words = self._words
+        if words.at_words is not None:
+            table = words.edged
+            for at in words.at_words.finditer(text):
+                p = at.start()
+                key = at.group(1)
+                found = table.get(key)
+                if found is None:
+                    found = _lookup(table, key)
+                done = -1
+                for g, j, rx in found:
+                    if g == done or p < taken[g]:
+                        continue
+                    hit = rx.match(text, p)
+                    if hit is None:
+                        continue
+                    taken[g] = max(hit.end(), p + 1)
+                    done = g
+                    yield g, j, hit
+        mixed = self._mixed
+        places: dict[int, list[_Entry]] = {}
+        if mixed.at_words is not None:
+            for m in mixed.at_words.finditer(text):
+                places[m.start()] = list(_lookup(mixed.edged, m.group(1)))
+        if mixed.anywhere is not None:
+            for m in mixed.anywhere.finditer(text):
+                places.setdefault(m.start(), []).extend(_lookup(mixed.free, m.group(1)))
+        if mixed.line:
+            places.setdefault(0, []).extend(mixed.line)
+            p = text.find("\n")
+            while p >= 0:
+                places.setdefault(p + 1, []).extend(mixed.line)
+                p = text.find("\n", p + 1)
+        for p in sorted(places):
+            entries = places[p]
+            if len(entries) > 1:
+                entries = list({(e[0], e[1]): e for e in entries}.values())
+                entries.sort(key=lambda e: (e[0], e[1]))
             done = -1
-            for g, j, rx in found:
+            for g, j, rx in entries:
                 if g == done or p < taken[g]:
                     continue
                 hit = rx.match(text, p)
