@@ -24,7 +24,7 @@ _TOK = re.compile(r"[a-z0-9']+")
 _WORD2 = re.compile(r"[A-Za-z]{2,}")
 _MULTI_PUNCT = re.compile(r"[!?]{2,}")
 _ELLIPSIS = re.compile(r"\.\.\.|…")
-_QUOTE = re.compile(r"[\"“”]")
+_TWO_CAPITALS = re.compile(r"[A-Z][A-Z]")
 _YOU_ARE = re.compile(r"\byou(?:'re| are)\b")
 _STARTS_INTERJECTION = re.compile(r"\s*(?:oh|wow|gee|yeah|sure|right|well)\b")
 _QUESTION_OPENING = re.compile(
@@ -155,7 +155,8 @@ def _hostility_v1(text: str, context: str) -> list[float]:
     toks = _TOK.findall(low)
     n = max(len(toks), 1)
     letters, upper = _letters_and_upper(text)
-    caps_words = sum(map(str.isupper, _WORD2.findall(text)))
+    # a word in capitals has two capitals in a row: without them, there is none to count
+    caps_words = sum(map(str.isupper, _WORD2.findall(text))) if _TWO_CAPITALS.search(text) else 0
     return [
         math.log1p(len(toks)),
         min(text.count("?"), 5) / 5,
@@ -164,7 +165,7 @@ def _hostility_v1(text: str, context: str) -> list[float]:
         1.0 if _ELLIPSIS.search(text) else 0.0,
         upper / max(letters, 1),
         min(caps_words, 5) / 5,
-        min(len(_QUOTE.findall(text)), 4) / 4,
+        min(text.count('"') + text.count("“") + text.count("”"), 4) / 4,
         sum(map(_SECOND.__contains__, toks)) / n,
         sum(map(_FIRST.__contains__, toks)) / n,
         sum(map(_WE.__contains__, toks)) / n,
