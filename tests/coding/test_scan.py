@@ -93,3 +93,40 @@ def test_an_unlistable_branch_sends_its_group_the_old_way() -> None:
     assert scanner.slow_groups == 1
     hits = sorted((g, j, m.group()) for g, j, m in scanner.scan("you kindly"))
     assert hits == [(0, 0, "kindly"), (1, 0, "you")]
+
+
+def _gap_variants(low: str) -> list[str]:
+    """The text with its spaces written as other runs of spaces, commas and line breaks."""
+    return [low.replace(" ", rep) for rep in (",  ", "\n", " ,", "\t", ",", "")] + [
+        "".join(ch + (" " * (i % 3) if ch == " " else "") for i, ch in enumerate(low))
+    ]
+
+
+def test_scanners_match_finditer_whatever_the_gaps() -> None:
+    lex = default_lexicon()
+    compiled = [rx for _, rx, _ in lex.compiled]
+    safety = [load_rules(name) for name in ("crisis", "violence")]
+    for text in TEXTS:
+        for low in _gap_variants(text):
+            assert scanned(lex.scanner, low, "e") == per_group(compiled, low), low
+            for rules in safety:
+                rx = [r for r, _ in rules.compiled]
+                assert scanned(rules.scanner, low, "r") == per_group(rx, low), low
+
+
+def test_keys_read_gaps_as_one_token() -> None:
+    from reattune.coding.scan import keys
+
+    assert keys(r"(?<![\w'])you[\s,]+always") == {"you always"}
+    assert keys(r"any[\s,]*more") == {"anymore", "any more"}
+    assert keys(r"maybe,?[\s,]+not") == {"maybe", "maybe not"}
+    assert keys(r"[\s,]+x") is None
+    assert keys(r"^\s*i guess") is None
+
+
+def test_line_anchored_and_free_branches_are_indexed() -> None:
+    scanner = GroupScanner([[(r"^\s*maybe$", False), ("lol", False), ("you", True)]], re.MULTILINE)
+    assert scanner.slow_groups == 0
+    hits = sorted((j, m.start()) for _, j, m in scanner.scan("lollol you"))
+    assert hits == [(1, 0), (1, 3), (2, 7)]
+    assert [(j, m.start()) for _, j, m in scanner.scan("x\n  maybe")] == [(0, 2)]

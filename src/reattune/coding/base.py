@@ -10,11 +10,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
+from reattune.coding import text as tx
 from reattune.model import ConversationKind, Turn
 from reattune.model.codes import CodeSpan
 from reattune.settings import AnalysisSettings
 
 NEGATIVE_FAMILIES = frozenset({"pursue", "horseman", "withdraw"})
+NEGATIVE_PREFIXES = tuple(f"{f}." for f in sorted(NEGATIVE_FAMILIES))
+"""A code is of a negative family when it starts with one of these (or is the family's
+name itself): the same test as ``span.family in NEGATIVE_FAMILIES``, without splitting."""
+
+
+def negative_code(code: str) -> bool:
+    return code.startswith(NEGATIVE_PREFIXES) or code in NEGATIVE_FAMILIES
 
 
 @dataclass(slots=True)
@@ -25,10 +33,18 @@ class CodingState:
     kind: ConversationKind
     settings: AnalysisSettings
     spans: list[list[CodeSpan]] = field(default_factory=list)
+    _questions: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.spans:
             self.spans = [[] for _ in self.turns]
+
+    def questions(self, turn: int) -> list[tuple[int, int]]:
+        """``text.questions`` of the turn, read once per coding (do not change the list)."""
+        found = self._questions.get(turn)
+        if found is None:
+            found = self._questions[turn] = tx.questions(self.turns[turn].text)
+        return found
 
     def codes(self, turn: int) -> set[str]:
         return {s.code for s in self.spans[turn]}
@@ -37,7 +53,10 @@ class CodingState:
         return any(s.code.startswith(prefixes) for s in self.spans[turn])
 
     def negative(self, turn: int) -> bool:
-        return any(s.family in NEGATIVE_FAMILIES for s in self.spans[turn])
+        for s in self.spans[turn]:
+            if s.code.startswith(NEGATIVE_PREFIXES) or s.code in NEGATIVE_FAMILIES:
+                return True
+        return False
 
     def in_conflict(self, turn: int) -> bool:
         """A negative code in this turn or in the last few turns (``conflict_window_turns``)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from reattune.coding import text as tx
-from reattune.coding.base import NEGATIVE_FAMILIES, CodingState
+from reattune.coding.base import CodingState, negative_code
 from reattune.coding.lexicon import Lexicon, default_lexicon
 from reattune.model import ConversationKind
 from reattune.model.codes import CodeSpan, EvidenceKind
@@ -86,7 +86,7 @@ def _conflict_before(state: CodingState, i: int, *also: str) -> bool:
     contact alone ("hello??") reaches out, it does not make a conflict."""
     lo = max(0, i - state.settings.conflict_window_turns)
     return any(
-        (x.family in NEGATIVE_FAMILIES and x.code != "pursue.bid_in_silence") or x.code in also
+        (negative_code(x.code) and x.code != "pursue.bid_in_silence") or x.code in also
         for j in range(lo, i)
         for x in state.spans[j]
     )
@@ -142,7 +142,7 @@ class StructureCoder:
             ]
             qs = [
                 (a, b)
-                for a, b in tx.questions(text)
+                for a, b in state.questions(i)
                 if (len(tx.tokens(text[a:b])) >= 2 or tx.hostile_question(text[a:b]))
                 and not any(lo < b and a < hi for lo, hi in inviting)
             ]
@@ -270,7 +270,7 @@ class ContextCoder:
         text = state.turns[prev].text
         return (
             state.in_conflict(prev)
-            or bool(tx.questions(text))
+            or bool(state.questions(prev))
             or len(tx.tokens(text)) >= state.settings.minimal_partner_min_tokens
         )
 
@@ -284,7 +284,7 @@ class ContextCoder:
             return True
         if len(tx.tokens(text)) >= state.settings.minimal_partner_min_tokens:
             return True
-        return any(tx.open_question(text[a:b]) for a, b in tx.questions(text))
+        return any(tx.open_question(text[a:b]) for a, b in state.questions(prev))
 
     @staticmethod
     def _echo(state: CodingState, i: int, prev: int | None) -> None:
@@ -350,7 +350,7 @@ class ContextCoder:
         spans = state.spans[i]
         if not any(x.ref in INTENSITY_RULES for x in spans):
             return
-        if any(x.family in NEGATIVE_FAMILIES and x.ref not in INTENSITY_RULES for x in spans):
+        if any(negative_code(x.code) and x.ref not in INTENSITY_RULES for x in spans):
             return
         if _conflict_before(state, i):
             return
@@ -372,7 +372,7 @@ class ContextCoder:
         if not any(x.ref in CONFLICT_ONLY for x in spans):
             return
         if any(
-            (x.family in NEGATIVE_FAMILIES or x.code == "flooding")
+            (negative_code(x.code) or x.code == "flooding")
             and x.ref not in CONFLICT_ONLY
             and x.ref not in INTENSITY_RULES
             for x in spans
@@ -479,7 +479,7 @@ class ContextCoder:
             return
         if not awaiting or prev is None or any(x.code == "pursue.bid_in_silence" for x in spans):
             return
-        if tx.questions(turn.text) or any(x.code.startswith("pursue") for x in spans):
+        if state.questions(i) or any(x.code.startswith("pursue") for x in spans):
             spans.append(
                 _span(
                     "pursue.bid_in_silence",

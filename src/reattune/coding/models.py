@@ -43,8 +43,10 @@ class LearnedCoder:
         ]
         if not candidates:
             return
-        proba = model.predict_proba([state.turns[i].text for i in candidates])
-        columns = [model.output_index(o) for o in CONTEMPT_OUTPUTS]
+        proba = model.predict_proba(
+            [state.turns[i].text for i in candidates], outputs=CONTEMPT_OUTPUTS
+        )
+        columns = range(len(CONTEMPT_OUTPUTS))
         threshold = state.settings.model_threshold
         for row, i in enumerate(candidates):
             scores = {

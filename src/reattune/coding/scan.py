@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-__all__ = ["GroupScanner", "prefixes"]
+__all__ = ["GroupScanner", "keys", "prefixes"]
 
 _parser: Any = importlib.import_module("re._parser")
 _c: Any = importlib.import_module("re._constants")
@@ -119,6 +119,213 @@ def prefixes(pattern: str, depth: int = DEPTH) -> frozenset[str] | None:
     return frozenset(out)
 
 
+_GAP_ITEMS = frozenset({(_c.CATEGORY, _c.CATEGORY_SPACE), (_c.LITERAL, ord(","))})
+_GAP_CHAR = re.compile(r"[\s,]")
+_GAP_RUN = re.compile(r"[\s,]+")
+KEY_DEPTH = 12
+"""How many leading tokens (characters, or a run of spaces and commas) key a branch."""
+
+
+def _is_gap(items: Any) -> bool:
+    r"""Whether ``items`` is exactly ``[\s,]``: the gap between the words of a lexicon phrase."""
+    seq = list(items)
+    if len(seq) != 1 or seq[0][0] is not _c.IN:
+        return False
+    return len(seq[0][1]) == 2 and set(seq[0][1]) == _GAP_ITEMS
+
+
+def _walk(
+    items: list[tuple[Any, Any]], key: str, out: set[tuple[bool, str]], depth: int, line: bool
+) -> None:
+    r"""Like ``_expand``, but a run of ``[\s,]`` (one or more) is one token, written " ", and a
+    key ends before anything else that could match a space or a comma, so that the keys that
+    begin a text at one position form a chain (each a prefix of the next). ``line`` tells
+    that the path so far passed ``^`` before any character: its matches begin a line."""
+    if len(out) > _LIMIT:
+        raise _TooManyError
+    if len(key) >= depth or not items:
+        out.add((line, key))
+        return
+    (op, av), rest = items[0], items[1:]
+    if op is _c.LITERAL:
+        ch = chr(av)
+        if _GAP_CHAR.match(ch):
+            out.add((line, key))
+            return
+        _walk(rest, key + ch, out, depth, line)
+    elif op is _c.IN:
+        chars = _chars(av)
+        if chars is None or any(_GAP_CHAR.match(ch) for ch in chars):
+            out.add((line, key))
+            return
+        for ch in chars:
+            _walk(rest, key + ch, out, depth, line)
+    elif op is _c.SUBPATTERN:
+        if av[1] & _c.SRE_FLAG_IGNORECASE:
+            out.add((line, key))
+            return
+        _walk(list(av[3]) + rest, key, out, depth, line)
+    elif op is _c.ATOMIC_GROUP:
+        _walk(list(av) + rest, key, out, depth, line)
+    elif op is _c.BRANCH:
+        for branch in av[1]:
+            _walk(list(branch) + rest, key, out, depth, line)
+    elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        low, high, inner = av
+        if _is_gap(inner) and op is _c.MAX_REPEAT:
+            if not key or key.endswith(" "):
+                out.add((line, key))
+                return
+            if low == 0:
+                _walk(rest, key, out, depth, line)
+            if high != 0:
+                _walk(rest, key + " ", out, depth, line)
+            return
+        if low == 0:
+            _walk(rest, key, out, depth, line)
+        if high == 0:
+            return
+        if low <= 1 and high == 1:
+            _walk(list(inner) + rest, key, out, depth, line)
+        else:
+            _walk(list(inner), key, out, depth, line)
+    elif op is _c.AT:
+        _walk(rest, key, out, depth, line or (not key and av in _LINE_STARTS))
+    elif op in (_c.ASSERT, _c.ASSERT_NOT):
+        _walk(rest, key, out, depth, line)
+    else:
+        out.add((line, key))
+
+
+_LINE_STARTS = (_c.AT_BEGINNING, _c.AT_BEGINNING_LINE, _c.AT_BEGINNING_STRING)
+
+
+def start_keys(
+    pattern: str, depth: int = KEY_DEPTH
+) -> tuple[frozenset[str], frozenset[str]] | None:
+    """:func:`keys`, split in two: the keys of matches that begin a line (the path to them
+    passes ``^``), which begin a word too, and the others."""
+    try:
+        parsed = _parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & _c.SRE_FLAG_IGNORECASE:
+        return None
+    for d in (depth, DEPTH):
+        out: set[tuple[bool, str]] = set()
+        try:
+            _walk(list(parsed), "", out, d, False)
+        except _TooManyError:
+            continue
+        except RecursionError:
+            return None
+        if any(not k for _, k in out):
+            return None
+        return (
+            frozenset(k for line, k in out if line),
+            frozenset(k for line, k in out if not line),
+        )
+    return None
+
+
+def keys(pattern: str, depth: int = KEY_DEPTH) -> frozenset[str] | None:
+    """The keys every match of ``pattern`` begins with one of: strings of at most ``depth``
+    tokens, a token being a character or a run of spaces and commas (written as one space);
+    ``None`` when they cannot be listed. A text at a position begins with a key when the key
+    is a prefix of the text with its runs of spaces and commas written as one space."""
+    found = start_keys(pattern, depth)
+    return None if found is None else found[0] | found[1]
+
+
+def _anchored(items: list[tuple[Any, Any]]) -> bool:
+    """Whether every match of ``items`` begins at the start of the text or of a line."""
+    for op, av in items:
+        if op is _c.AT:
+            return av in (_c.AT_BEGINNING, _c.AT_BEGINNING_LINE, _c.AT_BEGINNING_STRING)
+        if op in (_c.ASSERT, _c.ASSERT_NOT):
+            continue
+        if op is _c.SUBPATTERN:
+            return _anchored(list(av[3]))
+        if op is _c.BRANCH:
+            return all(_anchored(list(b)) for b in av[1])
+        return False
+    return False
+
+
+def anchored(pattern: str) -> bool:
+    try:
+        return _anchored(list(_parser.parse(pattern)))
+    except re.error:
+        return False
+
+
+def _trie(words: Sequence[str]) -> str:
+    """A regular expression that matches, at a position, the longest of ``words`` (keys from
+    :func:`keys`) that begins the text there."""
+    root: dict[str, Any] = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def alternation(node: dict[str, Any]) -> str:
+        parts = []
+        for ch in sorted(c for c in node if c):
+            token = r"[\s,]+" if ch == " " else re.escape(ch)
+            parts.append(token + sub(node[ch]))
+        return "|".join(parts)
+
+    def sub(node: dict[str, Any]) -> str:
+        children = [c for c in node if c]
+        if not children:
+            return ""
+        inner = alternation(node)
+        return f"(?:{inner})?" if "" in node else f"(?:{inner})"
+
+    return alternation(root)
+
+
+_Entry = tuple[int, int, re.Pattern[str]]
+
+
+def _chains(index: dict[str, list[_Entry]]) -> dict[str, tuple[_Entry, ...]]:
+    """For every key, the entries of every key that is a prefix of it (itself included), in
+    group and branch order."""
+    out: dict[str, tuple[_Entry, ...]] = {}
+    for k in index:
+        found: dict[tuple[int, int], _Entry] = {}
+        for n in range(1, len(k) + 1):
+            for e in index.get(k[:n], ()):
+                found[(e[0], e[1])] = e
+        out[k] = tuple(found[x] for x in sorted(found))
+    return out
+
+
+class _Pass:
+    """Groups scanned together: their edged keys at word starts, their other keys anywhere,
+    their line-anchored branches at line starts."""
+
+    def __init__(
+        self,
+        edged: dict[str, list[_Entry]],
+        free: dict[str, list[_Entry]],
+        line: list[_Entry],
+    ) -> None:
+        self.edged = _chains(edged)
+        self.free = _chains(free)
+        self.line = tuple(sorted(line, key=lambda e: (e[0], e[1])))
+        self.at_words = re.compile(f"(?<![{_WORD}])(?=({_trie(list(edged))}))") if edged else None
+        self.anywhere = re.compile(f"(?=({_trie(list(free))}))") if free else None
+
+
+def _lookup(table: dict[str, tuple[_Entry, ...]], key: str) -> tuple[_Entry, ...]:
+    found = table.get(key)
+    if found is None:
+        found = table[_GAP_RUN.sub(" ", key)]
+    return found
+
+
 class GroupScanner:
     """Every match of every group in a text, as ``(group, branch, match)``.
 
@@ -126,36 +333,54 @@ class GroupScanner:
     complete (word-edge look-arounds included) and ``edged`` true when it can only begin at a
     word's start (after no letter, digit or apostrophe). The results are those of
     ``re.finditer`` over each group's alternation ``(?P<b0>…)|(?P<b1>…)|…``, group by group.
-    A group with a branch that is not edged, or whose beginnings cannot be listed, is
-    scanned that way.
+
+    Each branch is keyed by how its matches can begin (:func:`start_keys`): an edged branch,
+    or one that begins a line (``^…``), is tried at the word starts that begin with one of
+    its keys; another branch wherever one of its keys begins; a branch whose beginning cannot
+    be listed but that is anchored at a line's start at every line start. One regular
+    expression finds the word starts and the longest key at each. Groups with only
+    word-start branches are scanned in one pass, the others in a second; a group with a
+    branch that fits none of these is scanned the old way.
     """
 
     def __init__(self, groups: Sequence[Sequence[tuple[str, bool]]], flags: int = 0) -> None:
         self._groups = len(groups)
-        self._index: dict[str, list[tuple[int, int, re.Pattern[str]]]] = {}
         self._slow: list[tuple[int, re.Pattern[str], int]] = []
-        self.depth = 1
+        words: dict[str, list[_Entry]] = {}
+        mixed: tuple[dict[str, list[_Entry]], dict[str, list[_Entry]], list[_Entry]] = (
+            {},
+            {},
+            [],
+        )
         for g, group in enumerate(groups):
             branches = [b for b, _ in group]
-            beginnings = [prefixes(b) if edged else None for b, edged in group]
-            if any(p is None for p in beginnings):
+            kinds: list[tuple[frozenset[str], frozenset[str]] | None] = []
+            for b, is_edged in group:
+                found = start_keys(b)
+                if found is not None:
+                    starts, anywhere = found
+                    kinds.append((starts | anywhere, frozenset()) if is_edged else found)
+                elif anchored(b):
+                    kinds.append(None)
+                else:
+                    break
+            if len(kinds) < len(branches):
                 alternation = "|".join(f"(?P<b{j}>{b})" for j, b in enumerate(branches))
                 self._slow.append((g, re.compile(alternation, flags), len(branches)))
                 continue
-            for j, (branch, starts) in enumerate(zip(branches, beginnings, strict=True)):
-                rx = re.compile(branch, flags)
-                assert starts is not None
-                for s in starts:
-                    self._index.setdefault(s, []).append((g, j, rx))
-                    self.depth = max(self.depth, len(s))
-        for entries in self._index.values():
-            entries.sort(key=lambda e: (e[0], e[1]))
-        lead = sorted({s[0] for s in self._index})
-        self._starts = (
-            re.compile(f"(?<![{_WORD}])[" + "".join(re.escape(ch) for ch in lead) + "]")
-            if lead
-            else None
-        )
+            simple = all(k is not None and not k[1] for k in kinds)
+            edged, free, line = (words, {}, []) if simple else mixed
+            for j, (branch, kind) in enumerate(zip(branches, kinds, strict=True)):
+                entry = (g, j, re.compile(branch, flags))
+                if kind is None:
+                    line.append(entry)
+                    continue
+                for k in kind[0]:
+                    edged.setdefault(k, []).append(entry)
+                for k in kind[1]:
+                    free.setdefault(k, []).append(entry)
+        self._words = _Pass(words, {}, [])
+        self._mixed = _Pass(*mixed)
 
     @property
     def slow_groups(self) -> int:
@@ -168,24 +393,47 @@ class GroupScanner:
                 name = m.lastgroup
                 if name is not None:
                     yield g, int(name[1:]), m
-        if self._starts is None:
-            return
-        index = self._index
-        depth = self.depth
         taken = [0] * self._groups
-        for at in self._starts.finditer(text):
-            p = at.start()
-            found: list[tuple[int, int, re.Pattern[str]]] = []
-            for k in range(1, depth + 1):
-                entries = index.get(text[p : p + k])
-                if entries:
-                    found.extend(entries)
-            if not found:
-                continue
-            if len(found) > 1:
-                found.sort(key=lambda e: (e[0], e[1]))
+        words = self._words
+        if words.at_words is not None:
+            table = words.edged
+            for at in words.at_words.finditer(text):
+                p = at.start()
+                key = at.group(1)
+                found = table.get(key)
+                if found is None:
+                    found = _lookup(table, key)
+                done = -1
+                for g, j, rx in found:
+                    if g == done or p < taken[g]:
+                        continue
+                    hit = rx.match(text, p)
+                    if hit is None:
+                        continue
+                    taken[g] = max(hit.end(), p + 1)
+                    done = g
+                    yield g, j, hit
+        mixed = self._mixed
+        places: dict[int, list[_Entry]] = {}
+        if mixed.at_words is not None:
+            for m in mixed.at_words.finditer(text):
+                places[m.start()] = list(_lookup(mixed.edged, m.group(1)))
+        if mixed.anywhere is not None:
+            for m in mixed.anywhere.finditer(text):
+                places.setdefault(m.start(), []).extend(_lookup(mixed.free, m.group(1)))
+        if mixed.line:
+            places.setdefault(0, []).extend(mixed.line)
+            p = text.find("\n")
+            while p >= 0:
+                places.setdefault(p + 1, []).extend(mixed.line)
+                p = text.find("\n", p + 1)
+        for p in sorted(places):
+            entries = places[p]
+            if len(entries) > 1:
+                entries = list({(e[0], e[1]): e for e in entries}.values())
+                entries.sort(key=lambda e: (e[0], e[1]))
             done = -1
-            for g, j, rx in found:
+            for g, j, rx in entries:
                 if g == done or p < taken[g]:
                     continue
                 hit = rx.match(text, p)

@@ -230,20 +230,25 @@ def echoes(phrase: str, other: str) -> bool:
     return words.strip() != "" and words in other
 
 
+_NOT_SHOUTING = frozenset({"I", "OK", "I'M", "TV", "PM", "AM"})
+
+
 def shouting(text: str) -> list[tuple[int, int]]:
     """Runs of capitalised words: two or more words in capitals, or one of four letters or
     more in otherwise lower-case text ("You NEVER listen")."""
-    words = list(_CAPS_WORD.finditer(text))
+    words = [
+        m
+        for m in _CAPS_WORD.finditer(text)
+        if len(m.group()) >= 2 and m.group() not in _NOT_SHOUTING
+    ]
     if not words:
         return []
-    letters = sum(1 for ch in text if ch.isalpha())
-    upper = sum(1 for ch in text if ch.isupper())
+    letters = sum(map(str.isalpha, text))
+    upper = sum(map(str.isupper, text))
     if letters and upper / letters > 0.85 and letters < 6:
         return []  # "OK", "NO" alone: too short to call shouting
     out: list[tuple[int, int]] = []
     for m in words:
-        if len(m.group()) < 2 or m.group() in {"I", "OK", "I'M", "TV", "PM", "AM"}:
-            continue
         if out and m.start() - out[-1][1] <= 1:
             out[-1] = (out[-1][0], m.end())
         else:

@@ -42,6 +42,10 @@ class Timeline:
     _codes: list[frozenset[str]] = field(default_factory=list)
     _conflict: list[bool] = field(default_factory=list)
     _baselines: dict[str, float | None] = field(default_factory=dict)
+    _memo: dict[tuple[tuple[str, ...], frozenset[str]], bool] = field(default_factory=dict)
+    """``has`` per set of codes and prefixes: the same few sets of codes recur on many
+    turns."""
+    _valence: dict[frozenset[str], tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._codes = [frozenset(s.code for s in spans) for spans in self.spans]
@@ -54,7 +58,14 @@ class Timeline:
         return self._codes[i]
 
     def has(self, i: int, *prefixes: str) -> bool:
-        return any(c.startswith(prefixes) for c in self._codes[i])
+        codes = self._codes[i]
+        if not codes:
+            return False
+        key = (prefixes, codes)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = any(c.startswith(prefixes) for c in codes)
+        return found
 
     def pursues(self, i: int) -> bool:
         return self.has(i, *PURSUIT_CODES)
@@ -62,11 +73,22 @@ class Timeline:
     def withdraws(self, i: int) -> bool:
         return self.has(i, *WITHDRAWAL_CODES)
 
+    def _valences(self, i: int) -> tuple[int, int]:
+        codes = self._codes[i]
+        found = self._valence.get(codes)
+        if found is None:
+            valence = self.codebook.valence
+            found = self._valence[codes] = (
+                sum(1 for c in codes if valence(c) < 0),
+                sum(1 for c in codes if valence(c) > 0),
+            )
+        return found
+
     def negatives(self, i: int) -> int:
-        return sum(1 for c in self._codes[i] if self.codebook.valence(c) < 0)
+        return self._valences(i)[0]
 
     def positives(self, i: int) -> int:
-        return sum(1 for c in self._codes[i] if self.codebook.valence(c) > 0)
+        return self._valences(i)[1]
 
     def in_conflict(self, i: int) -> bool:
         """Active conflict: a pursuit or horseman code in this turn or the last few

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import pairwise
 
 __all__ = [
     "ANALYZERS",
@@ -53,6 +54,9 @@ def word_ngrams(tokens: list[str], min_n: int, max_n: int) -> list[str]:
     n_tokens = len(tokens)
     join = " ".join
     for n in range(start, min(max_n + 1, n_tokens + 1)):
+        if n == 2:
+            out.extend([a + " " + b for a, b in pairwise(tokens)])
+            continue
         for i in range(n_tokens - n + 1):
             out.append(join(tokens[i : i + n]))
     return out

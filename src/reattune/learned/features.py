@@ -24,7 +24,7 @@ _TOK = re.compile(r"[a-z0-9']+")
 _WORD2 = re.compile(r"[A-Za-z]{2,}")
 _MULTI_PUNCT = re.compile(r"[!?]{2,}")
 _ELLIPSIS = re.compile(r"\.\.\.|…")
-_QUOTE = re.compile(r"[\"“”]")
+_TWO_CAPITALS = re.compile(r"[A-Z][A-Z]")
 _YOU_ARE = re.compile(r"\byou(?:'re| are)\b")
 _STARTS_INTERJECTION = re.compile(r"\s*(?:oh|wow|gee|yeah|sure|right|well)\b")
 _QUESTION_OPENING = re.compile(
@@ -117,8 +117,36 @@ _WE = _words("we us our ours ourselves we're")
 _NEGATION = _words("not no never don't doesn't didn't isn't aren't wasn't can't won't nothing")
 
 
+_ANY_MARKER: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
 def _count_markers(low: str, markers: tuple[str, ...]) -> int:
-    return sum(low.count(m) for m in markers)
+    """Occurrences of every marker, summed (``str.count`` each); one search first tells
+    whether any marker occurs at all."""
+    anyone = _ANY_MARKER.get(markers)
+    if anyone is None:
+        anyone = _ANY_MARKER.setdefault(markers, re.compile("|".join(map(re.escape, markers))))
+    if anyone.search(low) is None:
+        return 0
+    return sum(map(low.count, markers))
+
+
+_ASCII_LETTERS = bytes(range(ord("A"), ord("Z") + 1)) + bytes(range(ord("a"), ord("z") + 1))
+_ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
+
+
+def _letters_and_upper(text: str) -> tuple[int, int]:
+    """How many characters of ``text`` are letters, and how many of those are upper case
+    (``str.isalpha``, ``str.isupper``; in ASCII text counted by deleting them)."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        n = len(raw)
+        return (
+            n - len(raw.translate(None, _ASCII_LETTERS)),
+            n - len(raw.translate(None, _ASCII_UPPER)),
+        )
+    letters = [c for c in text if c.isalpha()]
+    return len(letters), sum(c.isupper() for c in letters)
 
 
 def _hostility_v1(text: str, context: str) -> list[float]:
@@ -126,23 +154,23 @@ def _hostility_v1(text: str, context: str) -> list[float]:
     low = text.lower()
     toks = _TOK.findall(low)
     n = max(len(toks), 1)
-    letters = [c for c in text if c.isalpha()]
-    upper = sum(c.isupper() for c in letters)
-    caps_words = sum(1 for w in _WORD2.findall(text) if w.isupper())
+    letters, upper = _letters_and_upper(text)
+    # a word in capitals has two capitals in a row: without them, there is none to count
+    caps_words = sum(map(str.isupper, _WORD2.findall(text))) if _TWO_CAPITALS.search(text) else 0
     return [
         math.log1p(len(toks)),
         min(text.count("?"), 5) / 5,
         min(text.count("!"), 5) / 5,
         1.0 if _MULTI_PUNCT.search(text) else 0.0,
         1.0 if _ELLIPSIS.search(text) else 0.0,
-        upper / max(len(letters), 1),
+        upper / max(letters, 1),
         min(caps_words, 5) / 5,
-        min(len(_QUOTE.findall(text)), 4) / 4,
-        sum(w in _SECOND for w in toks) / n,
-        sum(w in _FIRST for w in toks) / n,
-        sum(w in _WE for w in toks) / n,
-        sum(w in _NEGATION for w in toks) / n,
-        min(sum(w in _INSULTS for w in toks), 3) / 3,
+        min(text.count('"') + text.count("“") + text.count("”"), 4) / 4,
+        sum(map(_SECOND.__contains__, toks)) / n,
+        sum(map(_FIRST.__contains__, toks)) / n,
+        sum(map(_WE.__contains__, toks)) / n,
+        sum(map(_NEGATION.__contains__, toks)) / n,
+        min(sum(map(_INSULTS.__contains__, toks)), 3) / 3,
         min(_count_markers(low, _SARCASM), 3) / 3,
         min(_count_markers(low, _GENERALISATION), 3) / 3,
         1.0 if _YOU_ARE.search(low) else 0.0,
@@ -328,8 +356,8 @@ def _empathy_v1(text: str, context: str) -> list[float]:
         math.log1p(len(toks)),
         min(text.count("?"), 3) / 3,
         1.0 if text.rstrip().endswith("?") else 0.0,
-        sum(w in _SECOND for w in toks) / n,
-        sum(w in _FIRST for w in toks) / n,
+        sum(map(_SECOND.__contains__, toks)) / n,
+        sum(map(_FIRST.__contains__, toks)) / n,
         shared / max(len(mine), 1),
         shared / max(len(theirs), 1),
         min(text.count("!"), 3) / 3,

@@ -273,32 +273,50 @@ class LinearTextModel:
         rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
         cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
         values = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.float64)
-        order = np.lexsort((cols, rows))
+        # Each block's entries are sorted by row, then column, and the blocks' columns follow
+        # one another: a stable sort by row alone puts them in (row, column) order.
+        order = np.argsort(rows, kind="stable")
         return FeatureMatrix(len(texts), self.n_features, rows[order], cols[order], values[order])
 
     def decision_function(
-        self, texts: Sequence[str], context: Sequence[str | None] | None = None
+        self,
+        texts: Sequence[str],
+        context: Sequence[str | None] | None = None,
+        outputs: Sequence[str] | None = None,
     ) -> FloatArray:
-        """Linear scores, shape ``(len(texts), len(outputs))``."""
+        """Linear scores, shape ``(len(texts), len(outputs))``; ``outputs`` (by default all
+        of the model's) names the columns, in order."""
 
         matrix = self.features(texts, context)
         n = matrix.n_rows
-        scores = np.empty((n, len(self.outputs)), dtype=np.float64)
+        wanted = (
+            list(range(len(self.outputs)))
+            if outputs is None
+            else [self.output_index(o) for o in outputs]
+        )
+        scores = np.empty((n, len(wanted)), dtype=np.float64)
         if matrix.values.size:
-            contributions = self.coef[matrix.cols] * matrix.values[:, None]
-            for j in range(len(self.outputs)):
-                scores[:, j] = np.bincount(matrix.rows, weights=contributions[:, j], minlength=n)
+            for k, j in enumerate(wanted):
+                contributions = self.coef[:, j][matrix.cols] * matrix.values
+                scores[:, k] = np.bincount(matrix.rows, weights=contributions, minlength=n)
         else:
             scores[:] = 0.0
-        scores += self.intercept
+        scores += self.intercept[wanted]
         return scores
 
     def predict_proba(
-        self, texts: Sequence[str], context: Sequence[str | None] | None = None
+        self,
+        texts: Sequence[str],
+        context: Sequence[str | None] | None = None,
+        outputs: Sequence[str] | None = None,
     ) -> FloatArray:
-        """Probabilities, shape ``(len(texts), len(outputs))``, every value in [0, 1]."""
+        """Probabilities, shape ``(len(texts), len(outputs))``, every value in [0, 1];
+        ``outputs`` (by default all of the model's) names the columns, in order."""
 
-        scores = self.decision_function(texts, context)
+        if outputs is not None and self.kind == "softmax":
+            every = self.predict_proba(texts, context)
+            return np.asarray(every[:, [self.output_index(o) for o in outputs]])
+        scores = self.decision_function(texts, context, outputs)
         if self.kind == "softmax":
             scores = scores - scores.max(axis=1, keepdims=True)
             exp = np.exp(scores)
