@@ -81,7 +81,7 @@ def chat(messages: int, seed: int = 3) -> Conversation:
             Message(
                 i,
                 rng.choice(("Maya", "Daniel")),
-                rng.choice(UTTERANCES),
+                _vary(rng, rng.choice(UTTERANCES)),
                 SourceLocation("bench", i + 1, i + 1),
                 timestamp=t,
             )
