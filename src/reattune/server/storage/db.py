@@ -4,6 +4,8 @@ comes only from the Alembic migrations, run to ``head`` at start."""
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["make_engine", "make_sessions", "migrate"]
+__all__ = ["WriterQueue", "make_engine", "make_sessions", "migrate"]
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -34,6 +36,54 @@ def _sqlite_begin(conn: Any) -> None:
     # Every request writes (at least its audit row): take the write lock up front, so two
     # transactions never both read and then fail to upgrade to writing.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_HANDED_OVER = -1
+
+
+class WriterQueue:
+    """First come, first served for SQLite's one writer, inside this process.
+
+    Every request writes (its audit row), so every transaction takes SQLite's write lock
+    (``BEGIN IMMEDIATE``). Left to SQLite, threads that find it taken sleep in its busy
+    handler (1, 2, 5 … 100 ms at a time) and retry, so under load a waiter keeps losing to
+    newcomers: that, not the work, made the benchmark's seconds-long tail. Threads of this
+    process queue here in arrival order instead and each is woken as soon as the one before
+    it ends. SQLite's lock still guards against other processes (``reattune keys rotate``,
+    ``reattune worker``, a second server), which still wait in the busy handler."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+        self._waiters: deque[threading.Lock] = deque()
+
+    def acquire(self) -> None:
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner == me:  # a transaction inside a transaction: SQLite decides
+                self._depth += 1
+                return
+            if self._owner is None:
+                self._owner, self._depth = me, 1
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        turn.acquire()  # released by the holder before us, which hands over its turn
+        with self._mutex:
+            self._owner, self._depth = me, 1
+
+    def release(self) -> None:
+        with self._mutex:
+            self._depth -= 1
+            if self._depth:
+                return
+            if self._waiters:
+                self._owner = _HANDED_OVER  # newcomers queue behind the one woken here
+                self._waiters.popleft().release()
+            else:
+                self._owner = None
 
 
 def make_engine(url: str) -> Engine:
