@@ -16,7 +16,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Delete, Update, event, insert, select, update
+from sqlalchemy import Delete, Update, bindparam, event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from reattune.server.storage.tables import AuditEvent, AuditHead, Base
@@ -25,6 +25,15 @@ __all__ = ["GENESIS", "AuditProblem", "AuditTrail", "Pending"]
 
 GENESIS = "0" * 64
 _EVENTS = Base.metadata.tables["audit_events"]
+_HEAD = Base.metadata.tables["audit_head"]
+# Built once: every request runs these, and building a statement costs more than running it.
+_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.mac).where(_HEAD.c.id == 1).with_for_update()
+_ADD_EVENTS = insert(_EVENTS)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("new_seq", type_=_HEAD.c.seq.type), mac=bindparam("new_mac"))
+)
 
 
 class AuditWriteError(RuntimeError):
@@ -73,9 +82,7 @@ class AuditTrail:
         """Chain ``events`` onto the trail inside the caller's transaction (they commit with
         the changes they record). The head row is locked, so concurrent writers chain in one
         order; plain statements, not the ORM's unit of work, since every request does this."""
-        seq, mac = db.execute(
-            select(AuditHead.seq, AuditHead.mac).where(AuditHead.id == 1).with_for_update()
-        ).one()
+        seq, mac = db.execute(_LOCK_HEAD).one()
         rows = []
         for e in events:
             seq, prev = seq + 1, mac
@@ -93,8 +100,8 @@ class AuditTrail:
                     "mac": mac,
                 }
             )
-        db.execute(insert(_EVENTS), rows)
-        db.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, mac=mac))
+        db.execute(_ADD_EVENTS, rows)
+        db.execute(_MOVE_HEAD, {"new_seq": seq, "new_mac": mac})
 
     def verify(self, db: Session) -> tuple[int, list[AuditProblem]]:
         """(rows checked, problems). No problems means the chain is intact."""
