@@ -1,4 +1,4 @@
-"""How concurrent requests share the database: SQLite's writer queue, and audit rows written
+"""How concurrent requests share the database: SQLite's turn queue, and audit rows written
 at commit (dropped with a rolled-back transaction, chained in one order under threads)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from reattune.server.core import Context
-from reattune.server.storage.db import WriterQueue
+from reattune.server.storage.db import TurnQueue
 from reattune.server.storage.tables import AuditEvent
 
 
@@ -56,7 +56,7 @@ def test_concurrent_transactions_chain_in_one_order(ctx: Context) -> None:
 
 
 def test_the_writer_queue_serves_threads_in_arrival_order_and_allows_reentry() -> None:
-    queue = WriterQueue()
+    queue = TurnQueue(1)
     served: list[int] = []
     queue.acquire()
     queue.acquire()  # the same thread again: no deadlock
@@ -78,3 +78,20 @@ def test_the_writer_queue_serves_threads_in_arrival_order_and_allows_reentry() -
     for t in threads:
         t.join(5)
     assert served == [0, 1, 2, 3, 4]
+
+
+def test_the_turn_queue_lets_as_many_in_as_it_has_slots() -> None:
+    queue = TurnQueue(2)
+    inside = threading.Barrier(2, timeout=5)
+
+    def hold() -> None:
+        queue.acquire()
+        inside.wait()  # both are in at once, or this times out
+        queue.release()
+
+    threads = [threading.Thread(target=hold) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert not inside.broken and queue._free == 2

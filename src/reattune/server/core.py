@@ -24,12 +24,14 @@ from reattune.errors import NotFoundError
 from reattune.server.config import ServerConfig
 from reattune.server.storage.audit import AuditTrail, Pending
 from reattune.server.storage.crypto import KeyRing, RecordKey, load_secret_file
-from reattune.server.storage.db import WriterQueue, make_engine, make_sessions, migrate
+from reattune.server.storage.db import TurnQueue, make_engine, make_sessions, migrate
 
 __all__ = ["Caller", "Context", "Passwords", "Role"]
 
 
 _PENDING = "reattune.audit"
+TURNS = 4
+"""Transactions at once in one process on PostgreSQL (SQLite: one; see ``TurnQueue``)."""
 
 
 class Role:
@@ -92,7 +94,7 @@ class Context:
             migrate(self.engine)
         self.sessions: sessionmaker[Session] = make_sessions(self.engine)
         self.audit_on_commit(self.sessions)
-        self._writers = WriterQueue() if self.engine.dialect.name == "sqlite" else None
+        self._turns = TurnQueue(1 if self.engine.dialect.name == "sqlite" else TURNS)
         self.keys = KeyRing.load(config.kek_file)
         audit_key = load_secret_file(config.audit_key_file, env="REATTUNE_AUDIT_KEY")
         self.audit = AuditTrail(audit_key)
@@ -110,8 +112,7 @@ class Context:
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed when the block ends, rolled back on an error (a
         refusal's audit row is committed before the refusal is raised; see :meth:`deny`)."""
-        if self._writers is not None:
-            self._writers.acquire()
+        self._turns.acquire()
         try:
             db = self.sessions()
             try:
@@ -123,8 +124,7 @@ class Context:
             finally:
                 db.close()
         finally:
-            if self._writers is not None:
-                self._writers.release()
+            self._turns.release()
 
     def audit_on_commit(self, sessions: sessionmaker[Session]) -> None:
         """Audit rows recorded in a session are chained and written when it commits (in

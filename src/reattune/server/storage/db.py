@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["WriterQueue", "make_engine", "make_sessions", "migrate"]
+__all__ = ["TurnQueue", "make_engine", "make_sessions", "migrate"]
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -38,52 +38,56 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-_HANDED_OVER = -1
+class TurnQueue:
+    """First come, first served for ``slots`` transactions at a time, inside this process.
 
+    SQLite (one slot): every request writes (its audit row), so every transaction takes
+    SQLite's write lock (``BEGIN IMMEDIATE``). Left to SQLite, threads that find it taken
+    sleep in its busy handler (1, 2, 5 … 100 ms at a time) and retry, so under load a waiter
+    keeps losing to newcomers: that, not the work, made the benchmark's seconds-long tail.
+    Threads of this process queue here in arrival order instead, each woken as soon as a
+    slot frees. SQLite's lock still guards against other processes (``reattune keys
+    rotate``, ``reattune worker``, a second server), which wait in the busy handler.
 
-class WriterQueue:
-    """First come, first served for SQLite's one writer, inside this process.
+    PostgreSQL (a few slots): transactions run concurrently, but every one ends by locking
+    the audit chain's head, and their Python work shares one interpreter lock; dozens of
+    threads at once only take turns unfairly (the same tail), so a few run and the rest
+    wait in order. A thread already holding a slot may open another transaction."""
 
-    Every request writes (its audit row), so every transaction takes SQLite's write lock
-    (``BEGIN IMMEDIATE``). Left to SQLite, threads that find it taken sleep in its busy
-    handler (1, 2, 5 … 100 ms at a time) and retry, so under load a waiter keeps losing to
-    newcomers: that, not the work, made the benchmark's seconds-long tail. Threads of this
-    process queue here in arrival order instead and each is woken as soon as the one before
-    it ends. SQLite's lock still guards against other processes (``reattune keys rotate``,
-    ``reattune worker``, a second server), which still wait in the busy handler."""
-
-    def __init__(self) -> None:
+    def __init__(self, slots: int = 1) -> None:
         self._mutex = threading.Lock()
-        self._owner: int | None = None
-        self._depth = 0
+        self._free = slots
+        self._holders: dict[int, int] = {}
         self._waiters: deque[threading.Lock] = deque()
 
     def acquire(self) -> None:
         me = threading.get_ident()
         with self._mutex:
-            if self._owner == me:  # a transaction inside a transaction: SQLite decides
-                self._depth += 1
+            if me in self._holders:
+                self._holders[me] += 1
                 return
-            if self._owner is None:
-                self._owner, self._depth = me, 1
+            if self._free and not self._waiters:
+                self._free -= 1
+                self._holders[me] = 1
                 return
             turn = threading.Lock()
             turn.acquire()
             self._waiters.append(turn)
-        turn.acquire()  # released by the holder before us, which hands over its turn
+        turn.acquire()  # released by a holder leaving, which hands its slot over
         with self._mutex:
-            self._owner, self._depth = me, 1
+            self._holders[me] = 1
 
     def release(self) -> None:
+        me = threading.get_ident()
         with self._mutex:
-            self._depth -= 1
-            if self._depth:
+            self._holders[me] -= 1
+            if self._holders[me]:
                 return
+            del self._holders[me]
             if self._waiters:
-                self._owner = _HANDED_OVER  # newcomers queue behind the one woken here
-                self._waiters.popleft().release()
+                self._waiters.popleft().release()  # the slot passes on, never freed between
             else:
-                self._owner = None
+                self._free += 1
 
 
 def make_engine(url: str) -> Engine:
