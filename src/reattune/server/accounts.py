@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from reattune.errors import (
@@ -231,23 +231,48 @@ def login(
     return NewSession(row, token, csrf, user)
 
 
+_SESSIONS = SessionRow.__table__.c
+# Built once (every request runs them; building a statement costs more than running it).
+_SESSION_BY_TOKEN = (
+    select(
+        SessionRow.id,
+        SessionRow.via,
+        SessionRow.last_seen_at,
+        SessionRow.idle_seconds,
+        SessionRow.expires_at,
+        User.id,
+        User.role,
+        User.disabled,
+    )
+    .outerjoin(User, User.id == SessionRow.user_id)
+    .where(SessionRow.token_hash == bindparam("token_hash"))
+)
+_END_SESSION = delete(SessionRow).where(SessionRow.id == bindparam("session_id"))
+_TOUCH_SESSION = (
+    update(SessionRow)
+    .where(SessionRow.id == bindparam("session_id"))
+    .values(last_seen_at=bindparam("seen", type_=_SESSIONS.last_seen_at.type))
+    .execution_options(synchronize_session=False)
+)
+
+
 def authenticate(ctx: Context, db: Session, token: str, *, via: str) -> Caller:
-    """The caller behind a session token; expired sessions are removed."""
+    """The caller behind a session token; expired sessions are removed. One query (the
+    session with its user's role and state) on every request, and a write only when the
+    session was last touched more than 30 s ago."""
     now = ctx.now()
-    row = db.execute(
-        select(SessionRow).where(SessionRow.token_hash == token_hash(token))
-    ).scalar_one_or_none()
-    if row is None or row.via != via:
+    found = db.execute(_SESSION_BY_TOKEN, {"token_hash": token_hash(token)}).one_or_none()
+    if found is None or found[1] != via:
         raise NotAuthenticatedError("sign in first")
-    user = db.get(User, row.user_id)
-    idle_over = now - row.last_seen_at > timedelta(seconds=row.idle_seconds)
-    if user is None or user.disabled or idle_over or now >= row.expires_at:
-        db.delete(row)
+    session_id, _, last_seen, idle_seconds, expires_at, user_id, role, disabled = found
+    idle_over = now - last_seen > timedelta(seconds=idle_seconds)
+    if user_id is None or disabled or idle_over or now >= expires_at:
+        db.execute(_END_SESSION, {"session_id": session_id})
         db.commit()
         raise NotAuthenticatedError("the session has ended; sign in again")
-    if now - row.last_seen_at > timedelta(seconds=30):
-        row.last_seen_at = now
-    return Caller(user.id, user.role, row.id, via)
+    if now - last_seen > timedelta(seconds=30):
+        db.execute(_TOUCH_SESSION, {"session_id": session_id, "seen": now})
+    return Caller(user_id, role, session_id, via)
 
 
 def check_csrf(ctx: Context, db: Session, caller: Caller, token: str | None) -> bool:

@@ -16,16 +16,22 @@ from typing import Any
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from reattune.errors import NotFoundError
 from reattune.server.config import ServerConfig
-from reattune.server.storage.audit import AuditTrail
+from reattune.server.storage.audit import AuditTrail, Pending
 from reattune.server.storage.crypto import KeyRing, RecordKey, load_secret_file
-from reattune.server.storage.db import make_engine, make_sessions, migrate
+from reattune.server.storage.db import TurnQueue, make_engine, make_sessions, migrate
 
 __all__ = ["Caller", "Context", "Passwords", "Role"]
+
+
+_PENDING = "reattune.audit"
+TURNS = 4
+"""Transactions at once in one process on PostgreSQL (SQLite: one; see ``TurnQueue``)."""
 
 
 class Role:
@@ -87,6 +93,8 @@ class Context:
         if run_migrations:
             migrate(self.engine)
         self.sessions: sessionmaker[Session] = make_sessions(self.engine)
+        self.audit_on_commit(self.sessions)
+        self._turns = TurnQueue(1 if self.engine.dialect.name == "sqlite" else TURNS)
         self.keys = KeyRing.load(config.kek_file)
         audit_key = load_secret_file(config.audit_key_file, env="REATTUNE_AUDIT_KEY")
         self.audit = AuditTrail(audit_key)
@@ -104,15 +112,36 @@ class Context:
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed when the block ends, rolled back on an error (a
         refusal's audit row is committed before the refusal is raised; see :meth:`deny`)."""
-        db = self.sessions()
+        self._turns.acquire()
         try:
-            yield db
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
+            db = self.sessions()
+            try:
+                yield db
+                db.commit()
+            except BaseException:
+                db.rollback()
+                raise
+            finally:
+                db.close()
         finally:
-            db.close()
+            self._turns.release()
+
+    def audit_on_commit(self, sessions: sessionmaker[Session]) -> None:
+        """Audit rows recorded in a session are chained and written when it commits (in
+        the same transaction, after its other changes), and dropped when it rolls back:
+        the chain head stays locked only for the end of each transaction."""
+
+        def write(db: Session) -> None:
+            pending: list[Pending] = db.info.pop(_PENDING, [])
+            if pending:
+                db.flush()
+                self.audit.append(db, pending)
+
+        def drop(db: Session, _previous: Any = None) -> None:
+            db.info.pop(_PENDING, None)
+
+        event.listen(sessions, "before_commit", write)
+        event.listen(sessions, "after_soft_rollback", drop)
 
     def record(
         self,
@@ -123,15 +152,11 @@ class Context:
         object_id: str | None = None,
         outcome: str = "ok",
     ) -> None:
-        self.audit.append(
-            db,
-            at=self.now(),
-            actor=actor,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            outcome=outcome,
-        )
+        """Audit an action: the row is written when ``db`` commits (see
+        :meth:`audit_on_commit`)."""
+        at = self.now().isoformat(timespec="microseconds")
+        pending = Pending(at, actor, action, object_type, object_id, outcome)
+        db.info.setdefault(_PENDING, []).append(pending)
 
     def deny(
         self, db: Session, caller: Caller | None, action: str, object_type: str, object_id: str

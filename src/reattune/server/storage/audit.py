@@ -14,17 +14,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Delete, Update, event, select
+from sqlalchemy import Delete, Update, bindparam, event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from reattune.server.storage.tables import AuditEvent, AuditHead
+from reattune.server.storage.tables import AuditEvent, AuditHead, Base
 
-__all__ = ["GENESIS", "AuditProblem", "AuditTrail"]
+__all__ = ["GENESIS", "AuditProblem", "AuditTrail", "Pending"]
 
 GENESIS = "0" * 64
+_EVENTS = Base.metadata.tables["audit_events"]
+_HEAD = Base.metadata.tables["audit_head"]
+# Built once: every request runs these, and building a statement costs more than running it.
+_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.mac).where(_HEAD.c.id == 1).with_for_update()
+_ADD_EVENTS = insert(_EVENTS)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("new_seq", type_=_HEAD.c.seq.type), mac=bindparam("new_mac"))
+)
 
 
 class AuditWriteError(RuntimeError):
@@ -40,17 +49,23 @@ class AuditProblem:
         return f"row {self.seq}: {self.problem}"
 
 
+class Pending(NamedTuple):
+    """An audit row waiting for its transaction's commit (see ``Context.record``)."""
+
+    at: str
+    actor: str | None
+    action: str
+    object_type: str | None
+    object_id: str | None
+    outcome: str
+
+
+def _join(*parts: str | None) -> bytes:
+    return "\x1f".join(p or "" for p in parts).encode()
+
+
 def _fields(e: AuditEvent) -> bytes:
-    parts = [
-        str(e.seq),
-        e.at,
-        e.actor_id or "",
-        e.action,
-        e.object_type or "",
-        e.object_id or "",
-        e.outcome,
-    ]
-    return "\x1f".join(parts).encode()
+    return _join(str(e.seq), e.at, e.actor_id, e.action, e.object_type, e.object_id, e.outcome)
 
 
 class AuditTrail:
@@ -58,37 +73,35 @@ class AuditTrail:
         self._key = key
 
     def mac(self, prev: str, e: AuditEvent) -> str:
-        return hmac.new(self._key, prev.encode() + b"\x1e" + _fields(e), hashlib.sha256).hexdigest()
+        return self._mac(prev, _fields(e))
 
-    def append(
-        self,
-        db: Session,
-        *,
-        at: datetime,
-        actor: str | None,
-        action: str,
-        object_type: str | None = None,
-        object_id: str | None = None,
-        outcome: str = "ok",
-    ) -> None:
-        """Add one row inside the caller's transaction (it commits with the change it
-        records). The head row is locked, so concurrent writers chain in one order."""
-        head = db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-        event_row = AuditEvent(
-            seq=head.seq + 1,
-            at=at.isoformat(timespec="microseconds"),
-            actor_id=actor,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            outcome=outcome,
-            prev_mac=head.mac,
-            mac="",
-        )
-        event_row.mac = self.mac(head.mac, event_row)
-        db.add(event_row)
-        head.seq, head.mac = event_row.seq, event_row.mac
-        db.flush()
+    def _mac(self, prev: str, fields: bytes) -> str:
+        return hmac.new(self._key, prev.encode() + b"\x1e" + fields, hashlib.sha256).hexdigest()
+
+    def append(self, db: Session, events: list[Pending]) -> None:
+        """Chain ``events`` onto the trail inside the caller's transaction (they commit with
+        the changes they record). The head row is locked, so concurrent writers chain in one
+        order; plain statements, not the ORM's unit of work, since every request does this."""
+        seq, mac = db.execute(_LOCK_HEAD).one()
+        rows = []
+        for e in events:
+            seq, prev = seq + 1, mac
+            mac = self._mac(prev, _join(str(seq), *e))
+            rows.append(
+                {
+                    "seq": seq,
+                    "at": e.at,
+                    "actor_id": e.actor,
+                    "action": e.action,
+                    "object_type": e.object_type,
+                    "object_id": e.object_id,
+                    "outcome": e.outcome,
+                    "prev_mac": prev,
+                    "mac": mac,
+                }
+            )
+        db.execute(_ADD_EVENTS, rows)
+        db.execute(_MOVE_HEAD, {"new_seq": seq, "new_mac": mac})
 
     def verify(self, db: Session) -> tuple[int, list[AuditProblem]]:
         """(rows checked, problems). No problems means the chain is intact."""
