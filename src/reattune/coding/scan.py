@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 __all__ = ["GroupScanner", "keys", "prefixes"]
@@ -403,16 +403,7 @@ class GroupScanner:
                 found = table.get(key)
                 if found is None:
                     found = _lookup(table, key)
-                done = -1
-                for g, j, rx in found:
-                    if g == done or p < taken[g]:
-                        continue
-                    hit = rx.match(text, p)
-                    if hit is None:
-                        continue
-                    taken[g] = max(hit.end(), p + 1)
-                    done = g
-                    yield g, j, hit
+                yield from _first_hits(found, text, p, taken)
         mixed = self._mixed
         places: dict[int, list[_Entry]] = {}
         if mixed.at_words is not None:
@@ -432,13 +423,21 @@ class GroupScanner:
             if len(entries) > 1:
                 entries = list({(e[0], e[1]): e for e in entries}.values())
                 entries.sort(key=lambda e: (e[0], e[1]))
-            done = -1
-            for g, j, rx in entries:
-                if g == done or p < taken[g]:
-                    continue
-                hit = rx.match(text, p)
-                if hit is None:
-                    continue
-                taken[g] = max(hit.end(), p + 1)
-                done = g
-                yield g, j, hit
+            yield from _first_hits(entries, text, p, taken)
+
+
+def _first_hits(
+    entries: Iterable[_Entry], text: str, p: int, taken: list[int]
+) -> Iterator[tuple[int, int, re.Match[str]]]:
+    """At position ``p``, the first branch (in order) of each group that matches there,
+    unless the group's previous match still covers ``p`` (``taken``, updated)."""
+    done = -1
+    for g, j, rx in entries:
+        if g == done or p < taken[g]:
+            continue
+        hit = rx.match(text, p)
+        if hit is None:
+            continue
+        taken[g] = max(hit.end(), p + 1)
+        done = g
+        yield g, j, hit
