@@ -197,6 +197,29 @@ def _walk(
         out.add((line, key))
 
 
+_compiler: Any = importlib.import_module("re._compiler")
+_PARSED: dict[str, Any] = {}
+"""Parse trees of the branches being indexed, so that each is parsed once: read for its keys,
+then compiled from the same tree (cleared when the scanner is built)."""
+
+
+def _parsed(pattern: str) -> Any:
+    tree = _PARSED.get(pattern)
+    if tree is None:
+        tree = _PARSED[pattern] = _parser.parse(pattern)
+    return tree
+
+
+def _compile(pattern: str, flags: int) -> re.Pattern[str]:
+    """``re.compile``, from the tree already parsed for the pattern's keys when there is
+    one (parsing is most of the cost of compiling a large pattern)."""
+    tree = _PARSED.get(pattern)
+    if tree is None:
+        return re.compile(pattern, flags)
+    rx: re.Pattern[str] = _compiler.compile(tree, flags)
+    return rx
+
+
 _LINE_STARTS = (_c.AT_BEGINNING, _c.AT_BEGINNING_LINE, _c.AT_BEGINNING_STRING)
 
 
@@ -206,7 +229,7 @@ def start_keys(
     """:func:`keys`, split in two: the keys of matches that begin a line (the path to them
     passes ``^``), which begin a word too, and the others."""
     try:
-        parsed = _parser.parse(pattern)
+        parsed = _parsed(pattern)
     except re.error:
         return None
     if parsed.state.flags & _c.SRE_FLAG_IGNORECASE:
@@ -371,7 +394,7 @@ class GroupScanner:
             simple = all(k is not None and not k[1] for k in kinds)
             edged, free, line = (words, {}, []) if simple else mixed
             for j, (branch, kind) in enumerate(zip(branches, kinds, strict=True)):
-                entry = (g, j, re.compile(branch, flags))
+                entry = (g, j, _compile(branch, flags))
                 if kind is None:
                     line.append(entry)
                     continue
@@ -379,6 +402,7 @@ class GroupScanner:
                     edged.setdefault(k, []).append(entry)
                 for k in kind[1]:
                     free.setdefault(k, []).append(entry)
+        _PARSED.clear()
         self._words = _Pass(words, {}, [])
         self._mixed = _Pass(*mixed)
 

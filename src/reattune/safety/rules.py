@@ -331,16 +331,16 @@ def _substitute(pattern: str, macros: Mapping[str, str], origin: str, rule: str)
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
-    """A versioned lexicon of one domain, compiled into one alternation per category."""
+    """A versioned lexicon of one domain: one group of rules per category (and edge kind),
+    matched as one alternation per group would be, through an index of how each rule can
+    begin (``coding/scan.py``): the same matches, fewer branches tried."""
 
     domain: Domain
     version: str
     rules: tuple[Rule, ...]
-    compiled: tuple[tuple[re.Pattern[str], tuple[Rule, ...]], ...]
+    groups: tuple[tuple[Rule, ...], ...]
     trigger: re.Pattern[str] | None
     scanner: GroupScanner
-    """The same alternations indexed by how each rule can begin (``coding/scan.py``): the
-    same matches, fewer branches tried."""
     negation: str = "any"
     """``any``: every negation lowers a score (:func:`negated`); ``denial``: only an explicit
     denial of the thought or intent does (:func:`denied`), set by ``negation = "denial"``."""
@@ -398,35 +398,20 @@ class RuleSet:
         by_category: dict[str, list[Rule]] = {}
         for rule in rules:
             by_category.setdefault(rule.category, []).append(rule)
-        compiled = []
+        groups: list[tuple[Rule, ...]] = []
         branches: list[list[tuple[str, bool]]] = []
         for group in by_category.values():
-            # One scan per category and edge kind. Rules anchored at word edges share one
-            # leading look-behind, so positions inside a word are rejected once, not per rule
-            # (about twice as fast).
             for edged in (True, False):
                 members = tuple(r for r in group if r.edges is edged)
                 if not members:
                     continue
-                parts = []
                 alone: list[tuple[str, bool]] = []
-                for j, rule in enumerate(members):
+                for rule in members:
                     body = _expand(_substitute(rule.pattern, macros, origin, rule.id))
                     tail = r"(?:(?<=[\s,])|(?![\w'’]))" if edged else ""
-                    parts.append(f"(?P<r{j}>(?:{body}){tail})")
                     lead = r"(?<![\w'’])" if edged else ""
                     alone.append((f"{lead}(?:{body}){tail}", edged))
-                source = "|".join(parts)
-                if edged:
-                    source = rf"(?<![\w'’])(?:{source})"
-                try:
-                    rx = re.compile(source)
-                except re.error as exc:
-                    raise SettingsError(
-                        f"a pattern of category {group[0].category} does not compile: {exc}",
-                        file=origin,
-                    ) from exc
-                compiled.append((rx, members))
+                groups.append(members)
                 branches.append(alone)
         trigger = None
         if "trigger" in data:
@@ -438,8 +423,16 @@ class RuleSet:
             raise SettingsError(
                 f"unknown negation mode {negation!r}", file=origin, expected="any or denial"
             )
-        scanner = GroupScanner(branches)
-        return cls(domain, version, tuple(rules), tuple(compiled), trigger, scanner, negation)
+        try:
+            # Each rule compiled once, on its own (no group alternation is needed).
+            scanner = GroupScanner(branches)
+        except re.error as exc:
+            raise SettingsError(
+                f"a rule's pattern does not compile: {exc}",
+                file=origin,
+                expected="valid regular expressions after macro expansion",
+            ) from exc
+        return cls(domain, version, tuple(rules), tuple(groups), trigger, scanner, negation)
 
     def raw_matches(self, low: str) -> Iterator[tuple[Rule, int, int]]:
         if self.trigger is not None and self.trigger.search(low) is None:
@@ -451,7 +444,7 @@ class RuleSet:
             while end > start and low[end - 1] in " \t\n,":
                 end -= 1
             if start < end:
-                yield self.compiled[g][1][j], start, end
+                yield self.groups[g][j], start, end
 
     def findings(self, text: str) -> list[Finding]:
         """Every rule match in ``text``, read in its context (see the module docstring)."""
