@@ -207,7 +207,8 @@ class SafetyResult:
         message and a notification for their own therapist; or, when the findings are only
         about someone else in the conversation, the neutral witness response (no
         notification, no detail about the other person)."""
-        own = tuple(f for i, f in enumerate(self.findings) if dict(self._assign).get(i) == person)
+        assigned = dict(self._assign)
+        own = tuple(f for i, f in enumerate(self.findings) if assigned.get(i) == person)
         if any(f.counts for f in own):
             return _result(own, self.source, self.locale, person, "at_risk", book=book)
         if self.positive:

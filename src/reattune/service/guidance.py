@@ -63,13 +63,6 @@ def _screen(
     return combine(results, person=viewer, locale=locale)
 
 
-def _name(conversation: Conversation, speaker: str) -> str:
-    for s in conversation.participants:
-        if s.id == speaker:
-            return s.display_name
-    return speaker
-
-
 @gated(_screen)
 def suggestions(
     conversation: Conversation,
@@ -82,7 +75,7 @@ def suggestions(
     strength = analysis.cycle_strength
     out: list[Suggestion] = []
     if strength.pursuer == viewer and strength.withdrawer is not None:
-        other = _name(conversation, strength.withdrawer)
+        other = conversation.speaker(strength.withdrawer).display_name
         out.append(
             Suggestion(
                 kind="give_space",
@@ -92,7 +85,7 @@ def suggestions(
             )
         )
     elif strength.withdrawer == viewer and strength.pursuer is not None:
-        other = _name(conversation, strength.pursuer)
+        other = conversation.speaker(strength.pursuer).display_name
         out.append(
             Suggestion(
                 kind="re_engage",
