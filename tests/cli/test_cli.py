@@ -153,3 +153,17 @@ def test_every_command_is_documented_in_the_readme() -> None:
     assert commands
     for command in commands:
         assert f"reattune {command}" in readme, command
+
+
+def test_the_command_line_imports_the_engine_only_for_commands_that_use_it() -> None:
+    """Start-up time: ``reattune --version``, ``--help`` or ``inspect`` must not import the
+    analysis engine, the reports or the coach (each command imports what it runs)."""
+    code = (
+        "import sys, reattune.cli.main; "
+        "print(sorted(m for m in ('reattune.analysis', 'reattune.service.reports', "
+        "'reattune.coach.review', 'reattune.report.html') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]"

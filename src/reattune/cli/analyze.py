@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -31,14 +31,13 @@ from reattune.cli.options import (
 from reattune.errors import SettingsError
 from reattune.ingest import DEFAULT_TURN_GAP_SECONDS
 from reattune.ingest.source import DEFAULT_MAX_BYTES
-from reattune.model import Conversation
-from reattune.model.analysis import Analysis
-from reattune.report.markdown import quote, when
-from reattune.report.reading import Namer, read_analysis
-from reattune.report.safety_section import safety_caveat, safety_lines
-from reattune.safety.gate import SafetyResult
-from reattune.service.reports import analyze_file, expand, render, run_batch
 from reattune.settings import AnalysisSettings
+
+if TYPE_CHECKING:  # imported where used: a command pays only for what it runs (start-up time)
+    from reattune.model import Conversation
+    from reattune.model.analysis import Analysis
+    from reattune.report.reading import Namer
+    from reattune.safety.gate import SafetyResult
 
 console = Console(highlight=False)
 EXIT_PARTIAL = 1
@@ -56,6 +55,8 @@ def _settings(pairs: list[str] | None) -> AnalysisSettings:
 
 def print_safety(conversation: Conversation, result: SafetyResult, name: Namer) -> None:
     """The safety section, printed before anything else when the gate fires."""
+    from reattune.report.safety_section import safety_lines
+
     lines = safety_lines(conversation, result, name)
     parts = [f"[bold]{escape(lines.message)}[/]", "[bold]Help, now:[/]"]
     parts += [f"  • {escape(r)}" for r in lines.resources]
@@ -76,6 +77,10 @@ def print_summary(
     safety: SafetyResult | None = None,
 ) -> None:
     """The terminal summary of one analysed conversation (the safety section first)."""
+    from reattune.report.markdown import quote, when
+    from reattune.report.reading import Namer, read_analysis
+    from reattune.report.safety_section import safety_caveat
+
     name = Namer(conversation, redact)
     reading = read_analysis(conversation, analysis, redact=redact)
     paragraphs = list(reading.paragraphs)
@@ -217,6 +222,8 @@ def analyze_command(
 ) -> None:
     """Code, measure and explain conversations: a terminal summary, or reports. The safety
     screen runs on every conversation and opens the output when it finds something."""
+    from reattune.service.reports import analyze_file, expand, render, run_batch
+
     options = parse_options(
         format=format,
         encoding=encoding,

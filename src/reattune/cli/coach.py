@@ -10,22 +10,21 @@ import sys
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from reattune import safety
 from reattune.cli.errors import guarded
 from reattune.cli.options import Format, Timezone, parse_options
-from reattune.coach import flooding as flood
-from reattune.coach import organiser, timeout
-from reattune.coach.llm import LLMRewriter, LLMSettings
-from reattune.coach.review import Feedback, review
-from reattune.coach.rewrite import Rewriter
 from reattune.errors import CoachInputError
-from reattune.ingest import load
+
+if TYPE_CHECKING:  # imported where used: other commands don't pay for the coach (start-up)
+    from reattune.coach import timeout
+    from reattune.coach.review import Feedback
+    from reattune.coach.rewrite import Rewriter
+    from reattune.safety import SafetyResult
 
 console = Console(highlight=False)
 
@@ -52,13 +51,13 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def _print_safety(result: safety.SafetyResult) -> None:
+def _print_safety(result: SafetyResult) -> None:
     console.print(f"[bold]{escape(result.message)}[/]")
     for r in result.resources:
         console.print(f"  • {escape(r.name)}: {escape(r.how)}")
 
 
-def _blocked(result: safety.SafetyResult, json_out: bool, empty: dict[str, Any]) -> None:
+def _blocked(result: SafetyResult, json_out: bool, empty: dict[str, Any]) -> None:
     if json_out:
         _print_json({**empty, "safety": result.to_dict()})
     else:
@@ -130,6 +129,11 @@ def coach_command(
     ] = 3,
 ) -> None:
     """Feedback on a draft message, with calmer rewrites that keep your meaning."""
+    from reattune.coach.llm import LLMRewriter, LLMSettings
+    from reattune.coach.review import review
+    from reattune.ingest import load
+    from reattune.safety import SafetyResult
+
     text = _read_draft(draft)
     conversation = None
     if context is not None:
@@ -147,7 +151,7 @@ def coach_command(
         locale=locale,
         alternatives=alternatives,
     )
-    if isinstance(result, safety.SafetyResult):
+    if isinstance(result, SafetyResult):
         _blocked(result, json_out, {"findings": [], "warnings": [], "rewrites": []})
         return
     if json_out:
@@ -176,6 +180,9 @@ def organise_command(
 ) -> None:
     """Organise your thoughts into a short message with a return time (asks when run
     without flags at a terminal)."""
+    from reattune.coach import organiser
+    from reattune.safety import SafetyResult
+
     given = {"body": body, "fear": fear, "need": need, "when": when}
     answers = {k: v for k, v in given.items() if v is not None}
     if not answers and sys.stdin.isatty() and not json_out:
@@ -183,7 +190,7 @@ def organise_command(
         for p in organiser.prompts():
             answers[p.id] = typer.prompt(p.text, default="", show_default=False)
     result = organiser.organise(answers, locale=locale)
-    if isinstance(result, safety.SafetyResult):
+    if isinstance(result, SafetyResult):
         _blocked(result, json_out, {"message": None})
         return
     if json_out:
@@ -218,7 +225,9 @@ def _read_log(path: Path) -> list[timeout.TimeOut]:
         ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("breaks"), list):
         raise CoachInputError("not a break log", file=str(path), expected='{"breaks": [...]}')
-    return [timeout.TimeOut.from_dict(b) for b in data["breaks"]]
+    from reattune.coach.timeout import TimeOut
+
+    return [TimeOut.from_dict(b) for b in data["breaks"]]
 
 
 def _write_log(path: Path, breaks: list[timeout.TimeOut]) -> None:
@@ -265,10 +274,13 @@ def timeout_command(
 ) -> None:
     """The time-out protocol: a script and soothing plan, the steps of a break (request,
     agree, start, return) kept in a log, and adherence over many breaks."""
+    from reattune.coach import timeout
+    from reattune.safety import SafetyResult
+
     now = _now(at)
     if action is Action.PLAN:
         result = timeout.plan(minutes, role=role, at=now, locale=locale)
-        if isinstance(result, safety.SafetyResult):
+        if isinstance(result, SafetyResult):
             _blocked(result, json_out, {"plan": None})
         elif json_out:
             _print_json({"plan": result.to_dict(), "safety": None})
@@ -353,6 +365,9 @@ def flooding_command(
 ) -> None:
     """Are you flooded? A few questions and an optional heart rate → pause now, or
     continue gently."""
+    from reattune.coach import flooding as flood
+    from reattune.safety import SafetyResult
+
     questions = flood.questions()
     if list_questions:
         for q in questions:
@@ -364,7 +379,7 @@ def flooding_command(
     result = flood.check(
         answers, heart_rate=heart_rate, resting_rate=resting, role=role, locale=locale
     )
-    if isinstance(result, safety.SafetyResult):
+    if isinstance(result, SafetyResult):
         _blocked(result, json_out, {"decision": None})
         return
     if json_out:

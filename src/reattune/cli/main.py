@@ -30,12 +30,9 @@ from reattune.cli.options import (
 )
 from reattune.cli.screen import screen_command
 from reattune.errors import ReattuneError
-from reattune.examples import copy_examples
 from reattune.ingest import DEFAULT_TURN_GAP_SECONDS, load, parsers
 from reattune.ingest.source import DEFAULT_MAX_BYTES
 from reattune.ingest.summary import summarize
-from reattune.service.reports import analyze_file, write_index, write_reports
-from reattune.settings import AnalysisSettings
 
 app = typer.Typer(
     name="reattune",
@@ -151,6 +148,10 @@ def demo(
     ),
 ) -> None:
     """Analyse the bundled example conversations and write their reports into a folder."""
+    from reattune.examples import copy_examples
+    from reattune.service.reports import analyze_file, write_index, write_reports
+    from reattune.settings import AnalysisSettings
+
     settings = AnalysisSettings()
     outcomes = []
     table = Table(
