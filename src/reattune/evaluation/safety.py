@@ -43,6 +43,7 @@ __all__ = [
     "parse_posts",
     "read_cssrs",
     "read_labelled_texts",
+    "screen_user",
 ]
 
 CSSRS_LABELS = ("Supportive", "Indicator", "Ideation", "Behavior", "Attempt")
@@ -124,7 +125,7 @@ def read_labelled_texts(path: Path | str) -> list[tuple[str, bool]]:
     return out
 
 
-def _user_flags(posts: Sequence[str]) -> tuple[bool, bool]:
+def screen_user(posts: Sequence[str]) -> tuple[bool, bool]:
     """Whether a user is flagged by one of their posts alone (the per-message screen), and
     whether by their posts together (the history screen, which includes every post)."""
     result = check_history(posts, domains=(Domain.CRISIS,))
@@ -174,7 +175,7 @@ def evaluate_cssrs(path: Path | str) -> Report:
     flagged: Counter[str] = Counter()
     screened: list[tuple[str, str, bool, bool]] = []
     for user, label, posts in rows:
-        by_post, by_history = _user_flags(posts)
+        by_post, by_history = screen_user(posts)
         total[label] += 1
         flagged[label] += by_history
         screened.append((half[user], label, by_post, by_history))
