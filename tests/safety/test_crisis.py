@@ -160,3 +160,41 @@ def test_every_lexicon_example_is_found_in_its_category() -> None:
 def test_negated_act_with_a_time_is_an_emergency() -> None:
     text = "Only reason I didnt kill myself tonight is because I procrastinated."
     assert _writer(text) is SafetyLevel.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # an attempt cut short by the means failing (interrupted or aborted attempt)
+        ("When I tried, the gun misfired.", "attempt"),
+        ("The rope snapped and I just lay there.", "attempt"),
+        # an overdose told by its count, also with the data's concept names ("Ache killers")
+        ("I took over 40 sleeping pills last night.", "attempt"),
+        ("Last spring I took 60 or 70 ache killers from the cabinet.", "attempt"),
+        ("I had a suicide scare in March.", "attempt"),
+        # the wish to be dead, suicidal thoughts in other words
+        ("Some nights I crave death.", "passive"),
+        ("If I don't end my life soon, nothing will change.", "ideation"),
+        ("Lately I've been entertaining suicidal thoughts.", "ideation"),
+        ("Writing about my suicidal thoughts helps a bit.", "ideation"),
+    ],
+)
+def test_new_rules_count_for_the_writer(text: str, category: str) -> None:
+    assert (category, Subject.SELF) in _counted(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "His rifle jammed on the hunting trip.",
+        "The printer jammed again.",
+        "I took 2 ibuprofen pills for my headache.",
+        "My brother had a suicide scare last year.",
+        "You say you crave death, please talk to me.",
+        "If I end my life's work here I can finally retire.",
+        "You keep entertaining suicidal thoughts, please call someone.",
+        "We can talk about your suicidal thoughts whenever you want.",
+    ],
+)
+def test_new_rules_not_counted_for_writer(text: str) -> None:
+    assert _writer(text) is SafetyLevel.NONE

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from reattune.cli.main import app
 from reattune.errors import MalformedFileError
 from reattune.evaluation.safety import (
+    cssrs_halves,
     evaluate_cssrs,
     evaluate_ipv,
     parse_posts,
@@ -178,3 +179,35 @@ def test_cssrs_dev_figures_are_reported() -> None:
     assert report["n"] == 342
     assert 0.0 <= report["metrics"]["recall.at_risk"] <= 1.0
     assert 0.0 <= report["metrics"]["fpr.supportive"] <= 1.0
+
+
+def test_cssrs_halves_are_stratified_and_the_same_every_time() -> None:
+    rows = [
+        (f"u{i}", label, ["x"]) for i, label in enumerate(["Ideation"] * 7 + ["Supportive"] * 4)
+    ]
+    half = cssrs_halves(rows)
+    assert half == cssrs_halves(list(reversed(rows)))
+    ideation = [half[u] for u, label, _ in rows if label == "Ideation"]
+    supportive = [half[u] for u, label, _ in rows if label == "Supportive"]
+    assert sorted(ideation) == ["a"] * 4 + ["b"] * 3
+    assert sorted(supportive) == ["a"] * 2 + ["b"] * 2
+
+
+def test_cssrs_eval_weighs_a_users_posts_together(tmp_path: Path) -> None:
+    data = tmp_path / "c.csv"
+    write_cssrs(
+        data,
+        [
+            (
+                "u1",
+                "Ideation",
+                ["Since the move I have no friends here.", "Most nights I cry myself to sleep."],
+            ),
+            ("u2", "Supportive", ["You are not alone. If you can't sleep, talk to your doctor."]),
+        ],
+    )
+    m = evaluate_cssrs(data)["metrics"]
+    assert m["posts_only.recall.at_risk"] == 0.0
+    assert m["recall.at_risk"] == 1.0
+    assert m["fpr.supportive"] == 0.0
+    assert {"half_a.recall.at_risk", "half_b.fpr.supportive"} <= set(m)

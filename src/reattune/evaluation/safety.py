@@ -9,9 +9,12 @@ says so and adds the model's recorded held-out figures.
 - ``cssrs``: one user a row (``User``, ``Post`` — a Python-list literal of the user's posts —
   and ``Label`` in Supportive, Indicator, Ideation, Behavior, Attempt). A user is flagged when
   the screen puts any of their posts at the *concern* level or above for the writer
-  themselves (:func:`reattune.safety.writer_level`). ``recall.at_risk`` is the share of
-  Ideation, Behavior and Attempt users flagged; ``fpr.supportive`` the share of Supportive
-  users flagged; ``flagged.<Label>`` the share flagged per label.
+  themselves (:func:`reattune.safety.writer_level`), or when their posts together do
+  (:func:`reattune.safety.check_history`: several weak risk factors across the posts).
+  ``recall.at_risk`` is the share of Ideation, Behavior and Attempt users flagged;
+  ``fpr.supportive`` the share of Supportive users flagged; ``flagged.<Label>`` the share
+  flagged per label; ``posts_only.*`` the per-message screen alone; ``half_a.*`` and
+  ``half_b.*`` the two halves of :func:`cssrs_halves`.
 - ``ipv``: one message a row with a ``text`` and a ``label`` column (Yes/No, true/false,
   1/0); a message is flagged when the partner-violence screen counts anything in it.
 """
@@ -28,17 +31,19 @@ from typing import Any
 from reattune.errors import MalformedFileError
 from reattune.evaluation.datasets import _no_rows, _read_rows
 from reattune.learned.model import load_model
-from reattune.safety.findings import Domain, SafetyLevel
-from reattune.safety.gate import check_text, writer_level
+from reattune.safety.findings import Domain, SafetyLevel, Subject
+from reattune.safety.gate import check_history, check_text, writer_level
 
 __all__ = [
     "CSSRS_AT_RISK",
     "CSSRS_LABELS",
+    "cssrs_halves",
     "evaluate_cssrs",
     "evaluate_ipv",
     "parse_posts",
     "read_cssrs",
     "read_labelled_texts",
+    "screen_user",
 ]
 
 CSSRS_LABELS = ("Supportive", "Indicator", "Ideation", "Behavior", "Attempt")
@@ -120,26 +125,60 @@ def read_labelled_texts(path: Path | str) -> list[tuple[str, bool]]:
     return out
 
 
-def _user_flagged(posts: Sequence[str]) -> bool:
-    return any(
-        writer_level(check_text(post, domains=(Domain.CRISIS,)).findings) >= SafetyLevel.CONCERN
-        for post in posts
+def screen_user(posts: Sequence[str]) -> tuple[bool, bool]:
+    """Whether a user is flagged by one of their posts alone (the per-message screen), and
+    whether by their posts together (the history screen, which includes every post)."""
+    result = check_history(posts, domains=(Domain.CRISIS,))
+    by_post = any(
+        f.level >= SafetyLevel.CONCERN
+        for f in result.findings
+        if f.subject is Subject.SELF and f.rule != "combined.history"
     )
+    return by_post, writer_level(result.findings) >= SafetyLevel.CONCERN
+
+
+def cssrs_halves(rows: Sequence[tuple[str, str, list[str]]]) -> dict[str, str]:
+    """User → ``"a"`` or ``"b"``: two halves of a C-SSRS file, stratified by label. Within
+    each label, users are ordered by the sha256 of their id and alternate between the halves,
+    so the split is the same on every machine and needs no random seed. The rules and
+    weights were developed looking at half ``a`` of the dev file only; half ``b`` is the
+    check (docs/safety.md)."""
+    by_label: dict[str, list[str]] = {}
+    for user, label, _ in rows:
+        by_label.setdefault(label, []).append(user)
+    half: dict[str, str] = {}
+    for users in by_label.values():
+        users.sort(key=lambda u: hashlib.sha256(u.encode("utf-8")).hexdigest())
+        for i, user in enumerate(users):
+            half[user] = "a" if i % 2 == 0 else "b"
+    return half
 
 
 def _ratio(num: int, den: int) -> float | None:
     return None if den == 0 else round(num / den, 4)
 
 
+def _rates(flags: Sequence[tuple[str, bool]]) -> tuple[float | None, float | None]:
+    """(recall of at-risk users, false-positive rate on Supportive users) of ``(label,
+    flagged)`` pairs."""
+    at_risk = [hit for label, hit in flags if label in CSSRS_AT_RISK]
+    supportive = [hit for label, hit in flags if label == "Supportive"]
+    return _ratio(sum(at_risk), len(at_risk)), _ratio(sum(supportive), len(supportive))
+
+
 def evaluate_cssrs(path: Path | str) -> Report:
     """Recall of at-risk users and false-positive rate on Supportive users (see the module
     docstring)."""
     _, rows = read_cssrs(path)
+    half = cssrs_halves(rows)
     total: Counter[str] = Counter()
     flagged: Counter[str] = Counter()
-    for _, label, posts in rows:
+    screened: list[tuple[str, str, bool, bool]] = []
+    for user, label, posts in rows:
+        by_post, by_history = screen_user(posts)
         total[label] += 1
-        flagged[label] += _user_flagged(posts)
+        flagged[label] += by_history
+        screened.append((half[user], label, by_post, by_history))
     at_risk = sum(total[label] for label in CSSRS_AT_RISK)
     caught = sum(flagged[label] for label in CSSRS_AT_RISK)
     flagged_all = sum(flagged.values())
@@ -150,9 +189,21 @@ def evaluate_cssrs(path: Path | str) -> Report:
     }
     for label in CSSRS_LABELS:
         metrics[f"flagged.{label}"] = _ratio(flagged[label], total[label])
+    recall, fpr = _rates([(label, by_post) for _, label, by_post, _ in screened])
+    metrics["posts_only.recall.at_risk"] = recall
+    metrics["posts_only.fpr.supportive"] = fpr
+    for name in ("a", "b"):
+        part = [(label, hit) for h, label, _, hit in screened if h == name]
+        recall, fpr = _rates(part)
+        metrics[f"half_{name}.recall.at_risk"] = recall
+        metrics[f"half_{name}.fpr.supportive"] = fpr
     notes = [
         "rules and lexicons only: nothing was trained, on this file or any other",
-        "a user is flagged when any post puts the writer at the concern level or above",
+        "a user is flagged when any post puts the writer at the concern level or above, or "
+        "when their posts together show several risk factors (reattune.safety.history); "
+        "posts_only.* is the per-message screen alone",
+        "half_a.* and half_b.*: the users split in two, stratified by label (sha256 of the "
+        "id); on the dev file the rules were developed on half a, half b is the check",
         "Indicator users (risk factors without suicidal thoughts) count neither way in "
         "recall nor in the false-positive rate; their flagged share is reported",
         "baseline: a TF-IDF classifier needs fpr.supportive near 0.57 to reach "

@@ -23,12 +23,14 @@ from reattune.safety.gate import (
     SafetyResult,
     check,
     check_conversation,
+    check_history,
     check_screening,
     check_text,
     current_clearance,
     gated,
     writer_level,
 )
+from reattune.safety.history import HistoryScreen, screen_history
 from reattune.safety.resources import Resource, load_resources, resources_for
 from reattune.safety.screening import (
     Answer,
@@ -49,6 +51,7 @@ __all__ = [
     "Domain",
     "Finding",
     "GateBypassError",
+    "HistoryScreen",
     "Instrument",
     "Notification",
     "Question",
@@ -60,6 +63,7 @@ __all__ = [
     "Subject",
     "check",
     "check_conversation",
+    "check_history",
     "check_screening",
     "check_text",
     "current_clearance",
@@ -72,5 +76,6 @@ __all__ = [
     "next_question",
     "resources_for",
     "score_screening",
+    "screen_history",
     "writer_level",
 ]

@@ -27,6 +27,7 @@ from reattune.model import Conversation
 from reattune.model.speaker import Role
 from reattune.safety.crisis import detect_crisis
 from reattune.safety.findings import Domain, Finding, SafetyLevel, Subject
+from reattune.safety.history import screen_history
 from reattune.safety.resources import Resource, ResourceBook, resources_for
 from reattune.safety.screening import ScreeningResult, score_screening
 from reattune.safety.violence import detect_violence
@@ -40,6 +41,7 @@ __all__ = [
     "SafetyResult",
     "check",
     "check_conversation",
+    "check_history",
     "check_screening",
     "check_text",
     "combine",
@@ -303,6 +305,33 @@ def check_text(
     """Screen one text written by ``person`` (a draft, a message, a journal entry)."""
     findings = _detect(text, domains)
     return _result(findings, "text", locale, person, "at_risk", book=book)
+
+
+def check_history(
+    texts: Sequence[str],
+    *,
+    person: str | None = None,
+    locale: str | None = None,
+    domains: Sequence[Domain] = ALL_DOMAINS,
+    book: ResourceBook | None = None,
+) -> SafetyResult:
+    """Screen several texts written by one person (their posts, journal entries, or the
+    turns they wrote): each text as :func:`check_text` would, each finding placed on the
+    index of its text as ``turn``, and — for the crisis domain — their history weighed as a
+    whole (:func:`reattune.safety.history.screen_history`), which adds a *concern* when
+    several weak risk factors come together though no single text says enough."""
+    findings: list[Finding] = []
+    crisis: list[list[Finding]] = []
+    for i, text in enumerate(texts):
+        found = _detect(text, domains)
+        crisis.append([f for f in found if f.domain is Domain.CRISIS])
+        findings += [f.at(i, person) for f in found]
+    if Domain.CRISIS in domains:
+        combined = screen_history(texts, crisis).combined
+        if combined is not None:
+            findings.append(combined.at(combined.turn or 0, person))
+    findings.sort(key=lambda f: (f.turn or 0, f.start, -f.score))
+    return _result(findings, "history", locale, person, "at_risk", book=book)
 
 
 def _person_for(f: Finding, speaker: str, others: Sequence[str]) -> str | None:
