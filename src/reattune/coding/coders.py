@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from reattune.coding import text as tx
-from reattune.coding.base import CodingState, negative_code
+from reattune.coding.base import CodingState, negative_code, per_text
 from reattune.coding.lexicon import Lexicon, default_lexicon
 from reattune.model import ConversationKind
 from reattune.model.codes import CodeSpan, EvidenceKind
@@ -19,6 +19,11 @@ WITHDRAW_REPLY_CODES = ("withdraw.deny", "withdraw.noncommittal", "withdraw.avoi
 POSITIVE = ("repair", "antidote", "break", "validation", "cycle", "interest")
 """Code prefixes of engaging moves: a turn carrying one is not a minimal reply, and a question
 inside one is an invitation, not part of a question stack."""
+NOT_MINIMAL = (*POSITIVE, "flooding")
+"""Code prefixes of a turn that is never a minimal reply."""
+EVASION_CODES = frozenset(WITHDRAW_REPLY_CODES)
+ESCALATION_FAMILIES = ("pursue.", "horseman.")
+"""With the bare family names: the codes whose ``family`` is pursue or horseman."""
 
 QUESTION_STACK = "rule.question_count"
 HOSTILE_STACK = "rule.hostile_questions"
@@ -103,17 +108,22 @@ class LexiconCoder:
         self.lexicon = lexicon or default_lexicon()
 
     def apply(self, state: CodingState) -> None:
-        for i, turn in enumerate(state.turns):
-            for m in self.lexicon.matches(turn.text):
+        matches = self.lexicon.matches
+        found = per_text(state.texts, lambda text: list(matches(text)))
+        for i, (text, hits) in enumerate(zip(state.texts, found, strict=True)):
+            if not hits:
+                continue
+            spans = state.spans[i]
+            for m in hits:
                 e = m.entry
-                state.spans[i].append(
+                spans.append(
                     _span(
                         e.code,
                         i,
                         m.start,
                         m.end,
                         e.score,
-                        f"{e.explanation}: “{turn.text[m.start : m.end]}”",
+                        f"{e.explanation}: “{text[m.start : m.end]}”",
                         EvidenceKind.LEXICON,
                         e.id,
                         e.tag,
@@ -130,37 +140,10 @@ class StructureCoder:
 
     def apply(self, state: CodingState) -> None:
         minimum = state.settings.question_stack_min
-        for i, turn in enumerate(state.turns):
-            text = turn.text
-            hostile_turn = any(
-                x.code in ("pursue.blame", "horseman.contempt") for x in state.spans[i]
-            )
-            inviting = [
-                (x.start, x.end)
-                for x in state.spans[i]
-                if x.code.startswith(POSITIVE) and not hostile_turn
-            ]
-            qs = [
-                (a, b)
-                for a, b in state.questions(i)
-                if (len(tx.tokens(text[a:b])) >= 2 or tx.hostile_question(text[a:b]))
-                and not any(lo < b and a < hi for lo, hi in inviting)
-            ]
-            if len(qs) >= minimum:
-                hostile = any(tx.hostile_question(text[a:b]) for a, b in qs)
-                state.spans[i].append(
-                    _span(
-                        "pursue.question_stack",
-                        i,
-                        qs[0][0],
-                        qs[-1][1],
-                        0.6 + 0.1 * min(len(qs) - minimum, 2) + (0.15 if hostile else 0.0),
-                        f"{len(qs)} questions in one turn"
-                        + (", some rhetorical ('why…', 'do you even…')" if hostile else ""),
-                        EvidenceKind.RULE,
-                        HOSTILE_STACK if hostile else QUESTION_STACK,
-                    )
-                )
+        for i, text in enumerate(state.texts):
+            questions = state.questions(i)
+            if len(questions) >= minimum:  # else no stack: a stack is some of the questions
+                self._stack(state, i, text, questions, minimum)
             for a, b in tx.shouting(text):
                 state.spans[i].append(
                     _span(
@@ -174,6 +157,8 @@ class StructureCoder:
                         ALL_CAPS,
                     )
                 )
+            if "!" not in text:
+                continue  # repeated punctuation counts only with a "!" in it
             for a, b in tx.repeated_punctuation(text):
                 if "!" in text[a:b] and b - a >= 2:
                     state.spans[i].append(
@@ -188,6 +173,40 @@ class StructureCoder:
                             REPEATED_PUNCTUATION,
                         )
                     )
+
+    @staticmethod
+    def _stack(
+        state: CodingState, i: int, text: str, questions: list[tuple[int, int]], minimum: int
+    ) -> None:
+        """Questions stacked in one turn, the invitations among them (inside an engaging
+        code of a turn without blame or contempt) and one-word questions not counted."""
+        hostile_turn = any(x.code in ("pursue.blame", "horseman.contempt") for x in state.spans[i])
+        inviting = [
+            (x.start, x.end)
+            for x in state.spans[i]
+            if x.code.startswith(POSITIVE) and not hostile_turn
+        ]
+        qs = [
+            (a, b)
+            for a, b in questions
+            if (len(tx.tokens(text[a:b])) >= 2 or tx.hostile_question(text[a:b]))
+            and not any(lo < b and a < hi for lo, hi in inviting)
+        ]
+        if len(qs) >= minimum:
+            hostile = any(tx.hostile_question(text[a:b]) for a, b in qs)
+            state.spans[i].append(
+                _span(
+                    "pursue.question_stack",
+                    i,
+                    qs[0][0],
+                    qs[-1][1],
+                    0.6 + 0.1 * min(len(qs) - minimum, 2) + (0.15 if hostile else 0.0),
+                    f"{len(qs)} questions in one turn"
+                    + (", some rhetorical ('why…', 'do you even…')" if hostile else ""),
+                    EvidenceKind.RULE,
+                    HOSTILE_STACK if hostile else QUESTION_STACK,
+                )
+            )
 
 
 class ContextCoder:
@@ -238,40 +257,47 @@ class ContextCoder:
         prev: int | None = None  # the closest earlier turn by someone else
         run = 0  # how many turns in a row by this speaker, this one included
         turns = state.turns
-        for i, turn in enumerate(turns):
-            if i > 0 and turns[i - 1].speaker != turn.speaker:
-                prev, run = i - 1, 1
-            else:
-                run += 1
-            self._echo(state, i, prev)
-            self._evasion(state, i, prev)
-            self._gates(state, i)
-            self._intensity(state, i)
-            self._minimal(state, i, prev)
-            self._bids(state, i, prev, run)
-            self._defensiveness(state, i, prev)
-            break_requested_at = self._breaks(state, i, break_requested_at)
-            if prev is None:  # validation answers someone
-                self._drop(state, i, "validation")
-            self._mirrors(state, i)
-            if state.has(i, "pursue.blame", "horseman.contempt"):
-                # not gentle, nor an open invitation, with blame or contempt in it
-                self._drop(state, i, "antidote.gentle_startup", "interest")
-            self._escalation(state, i, negativity)
+        try:
+            for i, turn in enumerate(turns):
+                if i > 0 and turns[i - 1].speaker != turn.speaker:
+                    prev, run = i - 1, 1
+                else:
+                    run += 1
+                self._echo(state, i, prev)
+                self._evasion(state, i, prev)
+                self._gates(state, i)
+                self._intensity(state, i)
+                self._minimal(state, i, prev)
+                self._bids(state, i, prev, run)
+                self._defensiveness(state, i, prev)
+                break_requested_at = self._breaks(state, i, break_requested_at)
+                if prev is None:  # validation answers someone
+                    self._drop(state, i, "validation")
+                self._mirrors(state, i)
+                if state.has(i, "pursue.blame", "horseman.contempt"):
+                    # not gentle, nor an open invitation, with blame or contempt in it
+                    self._drop(state, i, "antidote.gentle_startup", "interest")
+                self._escalation(state, i, negativity)
+                state.settle(i)  # every step above changes turn i only
+        finally:
+            state.unsettle()
 
     @staticmethod
     def _drop(state: CodingState, i: int, *codes: str) -> None:
-        state.spans[i][:] = [x for x in state.spans[i] if x.code not in codes]
+        spans = state.spans[i]
+        for x in spans:
+            if x.code in codes:  # copy the list only when something goes
+                spans[:] = [x for x in spans if x.code not in codes]
+                return
 
     @staticmethod
     def _partner_moved(state: CodingState, prev: int | None) -> bool:
         if prev is None:
             return False
-        text = state.turns[prev].text
         return (
             state.in_conflict(prev)
             or bool(state.questions(prev))
-            or len(tx.tokens(text)) >= state.settings.minimal_partner_min_tokens
+            or len(state.tokens[prev]) >= state.settings.minimal_partner_min_tokens
         )
 
     @staticmethod
@@ -279,10 +305,10 @@ class ContextCoder:
         """The partner's turn calls for more than a token reply: it is in conflict, raises an
         issue ("are you ok?"), is long, or asks an open question ("what's wrong?"). A yes/no
         request ("can you grab milk?") is answered by "ok"."""
-        text = state.turns[prev].text
+        text = state.texts[prev]
         if state.in_conflict(prev) or tx.raises_issue(text):
             return True
-        if len(tx.tokens(text)) >= state.settings.minimal_partner_min_tokens:
+        if len(state.tokens[prev]) >= state.settings.minimal_partner_min_tokens:
             return True
         return any(tx.open_question(text[a:b]) for a, b in state.questions(prev))
 
@@ -297,10 +323,13 @@ class ContextCoder:
           minutes") reports speech, past or planned.
         """
         spans = state.spans[i]
-        if not any(x.kind is EvidenceKind.LEXICON and x.code.startswith(REPORTABLE) for x in spans):
+        for x in spans:
+            if x.kind is EvidenceKind.LEXICON and x.code.startswith(REPORTABLE):
+                break
+        else:
             return
-        text = state.turns[i].text
-        other = tx.normalised(state.turns[prev].text) if prev is not None else ""
+        text = state.texts[i]
+        other = state.normalised(prev) if prev is not None else ""
         spans[:] = [
             x
             for x in spans
@@ -318,18 +347,22 @@ class ContextCoder:
     def _issue_raised(state: CodingState, prev: int) -> bool:
         """The partner's turn puts an issue on the table: conflict, a concern or complaint
         ("what's wrong?", "can we talk about…", a gentle start-up), or a long turn."""
-        text = state.turns[prev].text
         return (
             state.in_conflict(prev)
             or state.has(prev, "antidote.gentle_startup")
-            or tx.raises_issue(text)
-            or len(tx.tokens(text)) >= state.settings.minimal_partner_min_tokens
+            or tx.raises_issue(state.texts[prev])
+            or len(state.tokens[prev]) >= state.settings.minimal_partner_min_tokens
         )
 
     def _evasion(self, state: CodingState, i: int, prev: int | None) -> None:
         """Evasive replies need a partner's move to evade; a denial ("I'm fine", "idk") and
         leaving ("I'm going to bed") need an issue to deny or leave (``_issue_raised``), not
         "how are you?" or "coming to bed?"."""
+        for x in state.spans[i]:
+            if x.code in EVASION_CODES or x.ref in REPLY_ONLY:
+                break
+        else:
+            return  # nothing here to keep or drop
         if not (prev == i - 1 and self._partner_moved(state, prev)):
             self._drop(state, i, *WITHDRAW_REPLY_CODES)
             state.spans[i][:] = [x for x in state.spans[i] if x.ref not in REPLY_ONLY]
@@ -348,7 +381,10 @@ class ContextCoder:
         """Capitals, "!!" and neutral question pairs count only where there is negativity to
         intensify: another negative code in the turn, or conflict in the turns before."""
         spans = state.spans[i]
-        if not any(x.ref in INTENSITY_RULES for x in spans):
+        for x in spans:
+            if x.ref in INTENSITY_RULES:
+                break
+        else:
             return
         if any(negative_code(x.code) and x.ref not in INTENSITY_RULES for x in spans):
             return
@@ -361,11 +397,13 @@ class ContextCoder:
         """Lexicon entries that need a target (``ADDRESSED_ONLY``) or a conflict
         (``CONFLICT_ONLY``) to mean what they say."""
         spans = state.spans[i]
-        refs = {x.ref for x in spans}
-        if not (refs & CONFLICT_ONLY or refs & ADDRESSED_ONLY):
+        for x in spans:
+            if x.ref in CONFLICT_ONLY or x.ref in ADDRESSED_ONLY:
+                break
+        else:
             return
-        text = state.turns[i].text
-        alone = len(tx.tokens(text)) <= state.settings.minimal_max_tokens
+        text = state.texts[i]
+        alone = len(state.tokens[i]) <= state.settings.minimal_max_tokens
         spans[:] = [
             x for x in spans if x.ref not in ADDRESSED_ONLY or alone or tx.addressed(text, x.start)
         ]
@@ -383,13 +421,15 @@ class ContextCoder:
         spans[:] = [x for x in spans if x.ref not in CONFLICT_ONLY]
 
     def _minimal(self, state: CodingState, i: int, prev: int | None) -> None:
+        if prev is None or prev != i - 1:
+            return
         s = state.settings
         spans = state.spans[i]
         turn = state.turns[i]
-        positive = any(x.code.startswith((*POSITIVE, "flooding")) for x in spans)
-        if prev is None or prev != i - 1 or positive:
-            return
-        toks = tx.tokens(turn.text)
+        for x in spans:
+            if x.code.startswith(NOT_MINIMAL):
+                return
+        toks = state.tokens[i]
         short = len(toks) <= s.minimal_max_tokens and (
             not toks or all(t in tx.SHORTHAND for t in toks) or tx.is_only_emoji(turn.text)
         )
@@ -409,9 +449,8 @@ class ContextCoder:
             return
         if not self._asks_for_more(state, prev):
             return
-        prev_text = state.turns[prev].text
-        p_toks = tx.tokens(prev_text)
-        if tx.content_words(turn.text) & tx.content_words(prev_text):
+        p_toks = state.tokens[prev]
+        if not state.content_words(i).isdisjoint(state.content_words(prev)):
             return
         relative = len(p_toks) >= s.minimal_partner_min_tokens and len(
             toks
@@ -452,12 +491,8 @@ class ContextCoder:
     def _awaits_reply(state: CodingState, j: int) -> bool:
         """Turn ``j`` leaves the partner something to answer: anything but a closing word
         ("k", "ok", "lol", an emoji), thanks or a goodbye."""
-        toks = tx.tokens(state.turns[j].text)
-        if (
-            not toks
-            or all(t in tx.SHORTHAND for t in toks)
-            or tx.is_only_emoji(state.turns[j].text)
-        ):
+        toks = state.tokens[j]
+        if not toks or all(t in tx.SHORTHAND for t in toks) or tx.is_only_emoji(state.texts[j]):
             return False
         return not state.has(j, "antidote.appreciation", "withdraw.exit")
 
@@ -494,6 +529,11 @@ class ContextCoder:
             )
 
     def _defensiveness(self, state: CodingState, i: int, prev: int | None) -> None:
+        for x in state.spans[i]:
+            if x.code == "horseman.defensiveness":
+                break
+        else:
+            return
         after = prev is not None and state.has(prev, "pursue.blame", "horseman.contempt")
         factor = 1.2 if after else 0.7
         suffix = " — right after the partner's criticism" if after else ""
@@ -507,6 +547,11 @@ class ContextCoder:
         ]
 
     def _breaks(self, state: CodingState, i: int, requested_at: int | None) -> int | None:
+        for x in state.spans[i]:
+            if x.code.startswith("break."):
+                break
+        else:
+            return requested_at  # no break code to keep or drop
         codes = state.codes(i)
         if "break.request" in codes:
             self._drop(state, i, "break.return")
@@ -566,9 +611,10 @@ class ContextCoder:
         turn = state.turns[i]
         neg = len(
             {
-                x.code
+                c
                 for x in state.spans[i]
-                if x.family in ("pursue", "horseman") and x.code != "horseman.criticism"
+                if ((c := x.code).startswith(ESCALATION_FAMILIES) or c in ("pursue", "horseman"))
+                and c != "horseman.criticism"
             }
         )
         before = negativity.get(turn.speaker)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from reattune.coding import text as tx
 from reattune.coding.base import CodingState
 from reattune.model.codes import CodeSpan, EvidenceKind
 
@@ -35,20 +34,23 @@ class LearnedCoder:
 
         model = load_model("ucc")
         ref = f"model.{model.name}/{model.version}"
+        negative = [state.negative(i) for i in range(len(state.turns))]
         candidates = [
             i
-            for i, turn in enumerate(state.turns)
-            if len(tx.tokens(turn.text)) >= MIN_TOKENS
-            and (state.negative(i) or (i > 0 and state.negative(i - 1)))
+            for i, toks in enumerate(state.tokens)
+            if len(toks) >= MIN_TOKENS and (negative[i] or (i > 0 and negative[i - 1]))
         ]
         if not candidates:
             return
-        proba = model.predict_proba(
-            [state.turns[i].text for i in candidates], outputs=CONTEMPT_OUTPUTS
-        )
+        # One row per distinct text: a row's scores depend on its text alone.
+        rows: dict[str, int] = {}
+        for i in candidates:
+            rows.setdefault(state.texts[i], len(rows))
+        proba = model.predict_proba(list(rows), outputs=CONTEMPT_OUTPUTS)
         columns = range(len(CONTEMPT_OUTPUTS))
         threshold = state.settings.model_threshold
-        for row, i in enumerate(candidates):
+        for i in candidates:
+            row = rows[state.texts[i]]
             scores = {
                 o: float(proba[row, c]) for o, c in zip(CONTEMPT_OUTPUTS, columns, strict=True)
             }

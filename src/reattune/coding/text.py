@@ -51,6 +51,8 @@ SHORTHAND = frozenset(
 """Chat shorthand and one-word replies that, alone, take up none of the partner's content."""
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[\U0001F300-\U0001FAFF\u2600-\u27BF]", re.UNICODE)
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
+"""``_TOKEN`` on lower-cased ASCII text."""
 _QUOTED = re.compile(r'"[^"\n]{1,200}"|“[^”\n]{1,200}”|«[^»\n]{1,200}»')
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 _QUESTION_START = re.compile(
@@ -80,15 +82,31 @@ _REPEATED_PUNCT = re.compile(r"[!?]{2,}|!{2,}")
 EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF\u2764\ufe0f\u200d]+")
 
 
-@lru_cache(maxsize=4096)
-def tokens(text: str) -> tuple[str, ...]:
-    """Lower-cased word and emoji tokens, fillers dropped."""
-    return tuple(t for t in (m.group().lower() for m in _TOKEN.finditer(text)) if t not in FILLERS)
+def token_tuple(text: str) -> tuple[str, ...]:
+    """Lower-cased word and emoji tokens, fillers dropped (``tokens`` without its cache)."""
+    if text.isascii():
+        # In ASCII text a token is [a-z0-9] runs (no emoji, no typographic apostrophe), and
+        # lower-casing first changes no character's class: the same tokens from one C call.
+        found = _ASCII_TOKEN.findall(text.lower())
+    else:  # "İ" lower-cases to two characters: lower each token as found
+        found = [m.group().lower() for m in _TOKEN.finditer(text)]
+    if FILLERS.isdisjoint(found):
+        return tuple(found)
+    return tuple(t for t in found if t not in FILLERS)
+
+
+tokens = lru_cache(maxsize=4096)(token_tuple)
+"""Lower-cased word and emoji tokens, fillers dropped (cached: drafts are re-read often)."""
 
 
 def content_words(text: str) -> frozenset[str]:
     """Tokens of four letters or more, a cheap stand-in for content words."""
-    return frozenset(t for t in tokens(text) if len(t) >= 4)
+    return words_of_content(tokens(text))
+
+
+def words_of_content(toks: tuple[str, ...]) -> frozenset[str]:
+    """``content_words`` from the tokens already read."""
+    return frozenset(t for t in toks if len(t) >= 4)
 
 
 def quoted_ranges(text: str) -> list[tuple[int, int]]:
@@ -243,17 +261,20 @@ def shouting(text: str) -> list[tuple[int, int]]:
     ]
     if not words:
         return []
-    letters = sum(map(str.isalpha, text))
-    upper = sum(map(str.isupper, text))
-    if letters and upper / letters > 0.85 and letters < 6:
-        return []  # "OK", "NO" alone: too short to call shouting
     out: list[tuple[int, int]] = []
     for m in words:
         if out and m.start() - out[-1][1] <= 1:
             out[-1] = (out[-1][0], m.end())
         else:
             out.append((m.start(), m.end()))
-    return [(a, b) for a, b in out if b - a >= 4 or " " in text[a:b]]
+    out = [(a, b) for a, b in out if b - a >= 4 or " " in text[a:b]]
+    if not out:
+        return out  # ("I'm" alone): no need to count the letters
+    letters = sum(map(str.isalpha, text))
+    upper = sum(map(str.isupper, text))
+    if letters and upper / letters > 0.85 and letters < 6:
+        return []  # "OK", "NO" alone: too short to call shouting
+    return out
 
 
 def repeated_punctuation(text: str) -> list[tuple[int, int]]:
