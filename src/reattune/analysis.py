@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from reattune.coding import code_turns, default_codebook, default_lexicon
+from reattune.coding import default_codebook, default_lexicon
+from reattune.coding.pipeline import code_state
 from reattune.episodes.breaks import find_breaks
 from reattune.episodes.loops import cycle_strength, find_cycles, find_loops
 from reattune.episodes.recovery import balance_blocks, recovery
@@ -22,12 +23,15 @@ def _stonewalling_spans(
     spans: list[list[CodeSpan]],
     conversation: Conversation,
     episodes: list[StonewallingEpisode],
-) -> None:
-    """Mark the listener's turns inside each episode with ``horseman.stonewalling``."""
+) -> set[int]:
+    """Mark the listener's turns inside each episode with ``horseman.stonewalling``; returns
+    the turns marked."""
+    marked: set[int] = set()
     for ep in episodes:
         for t in ep.turns:
             turn = conversation.turns[t]
             if turn.speaker == ep.listener:
+                marked.add(t)
                 spans[t].append(
                     CodeSpan(
                         "horseman.stonewalling",
@@ -40,6 +44,7 @@ def _stonewalling_spans(
                         "episode.stonewalling",
                     )
                 )
+    return marked
 
 
 def _models_used(settings: AnalysisSettings) -> tuple[str, ...]:
@@ -55,16 +60,16 @@ def analyze(conversation: Conversation, settings: AnalysisSettings | None = None
     """Code every turn, find the episodes, and measure the conversation."""
     settings = settings or AnalysisSettings()
     turns = conversation.turns
-    spans = code_turns(turns, conversation.kind, settings)
+    state = code_state(turns, conversation.kind, settings)
+    spans = state.spans
     partners = tuple(
         p.id
         for label in (PartnerLabel.A, PartnerLabel.B)
         if (p := conversation.partner(label)) is not None
     )
-    tl = Timeline(turns, spans, conversation.kind, partners, settings)
+    tl = Timeline(turns, spans, conversation.kind, partners, settings, tokens=state.tokens)
     episodes = stonewalling_episodes(tl)
-    _stonewalling_spans(spans, conversation, episodes)
-    tl = Timeline(turns, spans, conversation.kind, partners, settings)
+    tl.recode(_stonewalling_spans(spans, conversation, episodes))
     loops = find_loops(tl)
     cycles = find_cycles(tl, loops)
     repairs = repair_attempts(tl)

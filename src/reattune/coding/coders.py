@@ -108,8 +108,7 @@ class LexiconCoder:
         self.lexicon = lexicon or default_lexicon()
 
     def apply(self, state: CodingState) -> None:
-        matches = self.lexicon.matches
-        found = per_text(state.texts, lambda text: list(matches(text)))
+        found = per_text(state.texts, self.lexicon.matches)
         for i, (text, hits) in enumerate(zip(state.texts, found, strict=True)):
             if not hits:
                 continue
@@ -329,19 +328,26 @@ class ContextCoder:
         else:
             return
         text = state.texts[i]
-        other = state.normalised(prev) if prev is not None else ""
-        spans[:] = [
-            x
-            for x in spans
-            if not (
+        kept = []
+        for x in spans:
+            if (
                 x.kind is EvidenceKind.LEXICON
                 and x.code.startswith(REPORTABLE)
                 and (
                     tx.reported(text, x.start)
-                    or (x.family == "withdraw" and tx.echoes(text[x.start : x.end], other))
+                    or (
+                        x.code.startswith("withdraw.")
+                        and tx.echoes(
+                            text[x.start : x.end],
+                            state.normalised(prev) if prev is not None else "",
+                        )
+                    )
                 )
-            )
-        ]
+            ):
+                continue
+            kept.append(x)
+        if len(kept) != len(spans):
+            spans[:] = kept
 
     @staticmethod
     def _issue_raised(state: CodingState, prev: int) -> bool:
@@ -500,9 +506,16 @@ class ContextCoder:
         """A bid needs a silent partner: the speaker's previous turn awaits a reply that has
         not come, or the partner has said nothing for the silence threshold. A new message
         after one's own "k" or "thanks" starts something new; it is not a bid."""
+        spans = state.spans[i]
+        if run == 1:
+            # not awaiting a reply: at most a bid found by the lexicon goes, without silence
+            for x in spans:
+                if x.code == "pursue.bid_in_silence":
+                    break
+            else:
+                return
         turns = state.turns
         turn = turns[i]
-        spans = state.spans[i]
         awaiting = run > 1 and self._awaits_reply(state, i - 1)
         silent_long = False
         if prev is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -171,23 +170,27 @@ class Lexicon:
             raise SettingsError(f"cannot read the lexicon ({exc})", file=str(path)) from exc
         return cls.from_data(data, str(path))
 
-    def matches(self, text: str) -> Iterator[LexiconMatch]:
+    def matches(self, text: str) -> list[LexiconMatch]:
         """Every entry match in ``text`` that is the speaker's own (not negated where the
-        entry is negatable, not inside quotation marks unless the entry allows it)."""
-        quotes = quoted_ranges(text)
+        entry is negatable, not inside quotation marks unless the entry allows it), in order
+        of code, then offset."""
         low = lowered(text)
-        found = sorted(
-            ((g, m.start(), m.end(), j) for g, j, m in self.scanner.scan(low)),
-        )
-        for g, start, end, j in found:
+        hits = self.scanner.scan(low)
+        if not hits:
+            return []
+        quotes = quoted_ranges(text)
+        compiled = self.compiled
+        out = []
+        for g, start, end, j in sorted([(g, m.start(), m.end(), j) for g, j, m in hits]):
             if start == end:
                 continue
-            entry = self.compiled[g][2][j]
+            entry = compiled[g][2][j]
             if quotes and not entry.quoted and inside(quotes, start, end):
                 continue
             if entry.negatable and negated(low, start):
                 continue
-            yield LexiconMatch(entry, start, end)
+            out.append(LexiconMatch(entry, start, end))
+        return out
 
 
 @cache

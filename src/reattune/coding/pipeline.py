@@ -33,11 +33,27 @@ def code_turns(
     coders: Sequence[Coder] | None = None,
 ) -> list[list[CodeSpan]]:
     """Code every turn; returns the spans per turn, each list sorted by offset."""
+    return code_state(turns, kind, settings, coders).spans
+
+
+def code_state(
+    turns: Sequence[Turn],
+    kind: ConversationKind,
+    settings: AnalysisSettings | None = None,
+    coders: Sequence[Coder] | None = None,
+) -> CodingState:
+    """``code_turns``, returning the whole coding state: the spans and the readings of the
+    turns' texts (tokens…) that the episode finders share."""
     coders = list(coders) if coders is not None else default_coders()
     check_order(coders)
     state = CodingState(turns=turns, kind=kind, settings=settings or AnalysisSettings())
     for coder in coders:
         coder.apply(state)
     for spans in state.spans:
-        spans.sort(key=lambda s: (s.start, s.end, s.code))
-    return state.spans
+        if len(spans) > 1:
+            spans.sort(key=_order)
+    return state
+
+
+def _order(s: CodeSpan) -> tuple[int, int, str]:
+    return (s.start, s.end, s.code)

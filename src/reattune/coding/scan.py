@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = ["GroupScanner", "keys", "prefixes"]
@@ -339,7 +339,9 @@ class _Pass:
         self.free = _chains(free)
         self.line = tuple(sorted(line, key=lambda e: (e[0], e[1])))
         self.at_words = re.compile(f"(?<![{_WORD}])(?=({_trie(list(edged))}))") if edged else None
-        self.anywhere = re.compile(f"(?=({_trie(list(free))}))") if free else None
+        # Not a look-ahead tried at every position: the trie alone begins with a set of
+        # characters, which lets ``search`` skip to the next place one of them is.
+        self.anywhere = re.compile(_trie(list(free))) if free else None
 
 
 def _lookup(table: dict[str, tuple[_Entry, ...]], key: str) -> tuple[_Entry, ...]:
@@ -410,13 +412,14 @@ class GroupScanner:
     def slow_groups(self) -> int:
         return len(self._slow)
 
-    def scan(self, text: str) -> Iterator[tuple[int, int, re.Match[str]]]:
+    def scan(self, text: str) -> list[tuple[int, int, re.Match[str]]]:
         """Matches as ``(group, branch, match)``, in no particular order across groups."""
+        out: list[tuple[int, int, re.Match[str]]] = []
         for g, rx, _ in self._slow:
             for m in rx.finditer(text):
                 name = m.lastgroup
                 if name is not None:
-                    yield g, int(name[1:]), m
+                    out.append((g, int(name[1:]), m))
         taken = [0] * self._groups
         words = self._words
         if words.at_words is not None:
@@ -427,15 +430,20 @@ class GroupScanner:
                 found = table.get(key)
                 if found is None:
                     found = _lookup(table, key)
-                yield from _first_hits(found, text, p, taken)
+                _first_hits(found, text, p, taken, out)
         mixed = self._mixed
         places: dict[int, list[_Entry]] = {}
         if mixed.at_words is not None:
             for m in mixed.at_words.finditer(text):
                 places[m.start()] = list(_lookup(mixed.edged, m.group(1)))
         if mixed.anywhere is not None:
-            for m in mixed.anywhere.finditer(text):
-                places.setdefault(m.start(), []).extend(_lookup(mixed.free, m.group(1)))
+            # every position where a key begins, overlapping ones too
+            search = mixed.anywhere.search
+            hit = search(text)
+            while hit is not None:
+                p = hit.start()
+                places.setdefault(p, []).extend(_lookup(mixed.free, hit.group()))
+                hit = search(text, p + 1)
         if mixed.line:
             places.setdefault(0, []).extend(mixed.line)
             p = text.find("\n")
@@ -447,14 +455,20 @@ class GroupScanner:
             if len(entries) > 1:
                 entries = list({(e[0], e[1]): e for e in entries}.values())
                 entries.sort(key=lambda e: (e[0], e[1]))
-            yield from _first_hits(entries, text, p, taken)
+            _first_hits(entries, text, p, taken, out)
+        return out
 
 
 def _first_hits(
-    entries: Iterable[_Entry], text: str, p: int, taken: list[int]
-) -> Iterator[tuple[int, int, re.Match[str]]]:
+    entries: Iterable[_Entry],
+    text: str,
+    p: int,
+    taken: list[int],
+    out: list[tuple[int, int, re.Match[str]]],
+) -> None:
     """At position ``p``, the first branch (in order) of each group that matches there,
-    unless the group's previous match still covers ``p`` (``taken``, updated)."""
+    unless the group's previous match still covers ``p`` (``taken``, updated); added to
+    ``out``."""
     done = -1
     for g, j, rx in entries:
         if g == done or p < taken[g]:
@@ -462,6 +476,7 @@ def _first_hits(
         hit = rx.match(text, p)
         if hit is None:
             continue
-        taken[g] = max(hit.end(), p + 1)
+        end = hit.end()
+        taken[g] = end if end > p else p + 1
         done = g
-        yield g, j, hit
+        out.append((g, j, hit))

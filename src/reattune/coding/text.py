@@ -156,10 +156,17 @@ _REPORTING = re.compile(
 )
 
 
+_REPORTING_HINT = re.compile("sa|tel|told|go|went")
+"""Something every verb of ``_REPORTING`` contains (in lower case)."""
+
+
 def reported(text: str, start: int, window: int = 25) -> bool:
     """Whether the words at ``start`` are reported speech: right after a verb of saying
     ("you always say idk", "you keep saying not now", "and you go 'fine'")."""
-    return _REPORTING.search(text[max(0, start - window) : start]) is not None
+    before = text[max(0, start - window) : start]
+    if before.isascii() and not _REPORTING_HINT.search(before.lower()):
+        return False  # no verb of saying begins there (ASCII: case folds as lower-casing)
+    return _REPORTING.search(before) is not None
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

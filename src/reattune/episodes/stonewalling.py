@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reattune.coding import text as tx
 from reattune.episodes.timeline import STONEWALL_REPLY_CODES, Timeline
 from reattune.model.analysis import (
     DelayedReply,
@@ -52,7 +51,7 @@ def _slow_factor(tl: Timeline, i: int, baseline: float | None) -> float | None:
 def _elaborated(tl: Timeline, i: int, of: int | None) -> bool:
     """An elaborated, on-topic reply: long enough, no withdrawal in it (or engaging despite
     one), and it takes up the partner's turn it answers."""
-    toks = tx.tokens(tl.turns[i].text)
+    toks = tl.tokens[i]
     if len(toks) < tl.settings.processing_min_tokens:
         return False
     return of is None or (tl.takes_up_content(i, of) and tl.on_topic(i, of))

@@ -4,10 +4,11 @@ and the small questions every finder asks (is this a pursuit? a withdrawal? how 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from reattune.coding import text as tx
+from reattune.coding.base import per_text
 from reattune.coding.lexicon import Codebook, default_codebook
 from reattune.model import ConversationKind, Turn
 from reattune.model.codes import CodeSpan
@@ -39,6 +40,9 @@ class Timeline:
     """Speaker ids of partner A and partner B (in that order), where known."""
     settings: AnalysisSettings
     codebook: Codebook = field(default_factory=default_codebook)
+    tokens: Sequence[tuple[str, ...]] = ()
+    """``text.tokens`` of every turn: pass the coding's (``CodingState.tokens``), or they are
+    read here."""
     _codes: list[frozenset[str]] = field(default_factory=list)
     _conflict: list[bool] = field(default_factory=list)
     _baselines: dict[str, float | None] = field(default_factory=dict)
@@ -46,13 +50,27 @@ class Timeline:
     """``has`` per set of codes and prefixes: the same few sets of codes recur on many
     turns."""
     _valence: dict[frozenset[str], tuple[int, int]] = field(default_factory=dict)
+    _pursues: list[bool] = field(default_factory=list)
+    _withdraws: list[bool] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if len(self.tokens) != len(self.turns):
+            self.tokens = per_text([t.text for t in self.turns], tx.token_tuple)
         self._codes = [frozenset(s.code for s in spans) for spans in self.spans]
-        self._conflict = [
-            any(c.startswith(("pursue.", "horseman.")) and c != BID_ONLY for c in codes)
-            for codes in self._codes
-        ]
+        self._conflict = [_conflict(codes) for codes in self._codes]
+        # the two questions every finder asks of every turn, answered once per turn
+        self._pursues = [self.has(i, *PURSUIT_CODES) for i in range(len(self._codes))]
+        self._withdraws = [self.has(i, *WITHDRAWAL_CODES) for i in range(len(self._codes))]
+
+    def recode(self, turns: Iterable[int]) -> None:
+        """Read the codes of ``turns`` again after their spans changed (as a new timeline
+        over the same spans would)."""
+        for i in turns:
+            self._codes[i] = frozenset(s.code for s in self.spans[i])
+            self._conflict[i] = _conflict(self._codes[i])
+            self._pursues[i] = self.has(i, *PURSUIT_CODES)
+            self._withdraws[i] = self.has(i, *WITHDRAWAL_CODES)
+        self._baselines.clear()  # calm turns may have changed
 
     def codes(self, i: int) -> frozenset[str]:
         return self._codes[i]
@@ -68,10 +86,10 @@ class Timeline:
         return found
 
     def pursues(self, i: int) -> bool:
-        return self.has(i, *PURSUIT_CODES)
+        return self._pursues[i]
 
     def withdraws(self, i: int) -> bool:
-        return self.has(i, *WITHDRAWAL_CODES)
+        return self._withdraws[i]
 
     def _valences(self, i: int) -> tuple[int, int]:
         codes = self._codes[i]
@@ -156,19 +174,23 @@ class Timeline:
         content word with it."""
         if of is None or self.has(i, *ENGAGING_CODES):
             return True
-        mine = tx.content_words(self.turns[i].text) - _STOP
-        return bool(mine & tx.content_words(self.turns[of].text))
+        mine = tx.words_of_content(self.tokens[i]) - _STOP
+        return bool(mine & tx.words_of_content(self.tokens[of]))
 
     def topic_words(self, i: int, limit: int = 5) -> tuple[str, ...]:
         words = sorted(
             (
                 w
-                for w in tx.content_words(self.turns[i].text)
+                for w in tx.words_of_content(self.tokens[i])
                 if w not in _STOP and "'" not in w and "’" not in w
             ),
             key=lambda w: (-len(w), w),
         )
         return tuple(words[:limit])
+
+
+def _conflict(codes: frozenset[str]) -> bool:
+    return any(c.startswith(("pursue.", "horseman.")) and c != BID_ONLY for c in codes)
 
 
 _STOP = frozenset(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 
-from reattune.coding import text as tx
 from reattune.episodes.timeline import Timeline
 from reattune.model import Conversation
 from reattune.model.analysis import (
@@ -52,7 +51,7 @@ def partner_metrics(
         counts: Counter[str] = Counter()
         for i in idx:
             counts.update(tl.codes(i))
-        toks = [tx.tokens(tl.turns[i].text) for i in idx]
+        toks = [tl.tokens[i] for i in idx]
         all_toks = [t for ts in toks for t in ts]
         you = sum(1 for t in all_toks if t in {"you", "your", "you're", "u", "ur", "yours"})
         we = sum(1 for t in all_toks if t in {"we", "us", "our", "we're", "ours", "let's"})
