@@ -55,6 +55,7 @@ _ASCII_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 """``_TOKEN`` on lower-cased ASCII text."""
 _QUOTED = re.compile(r'"[^"\n]{1,200}"|“[^”\n]{1,200}”|«[^»\n]{1,200}»')
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+_SENTENCE_END = re.compile(r"[.!?\n]")
 _QUESTION_START = re.compile(
     r"\s*(?:(?:and|but|so|ok|okay|seriously|honestly|like|um|uh)[,\s]+)?"
     r"(?:why|what|how|when|where|who|whose|which|how come|"
@@ -171,6 +172,12 @@ def reported(text: str, start: int, window: int = 25) -> bool:
 
 def sentences(text: str) -> list[tuple[int, int]]:
     """Sentence-like ranges (split at . ! ? and line breaks), stripped of outer spaces."""
+    if not _SENTENCE_END.search(text):  # one sentence, or none: no need to split
+        stripped = text.strip()
+        if not stripped:
+            return []
+        lo = len(text) - len(text.lstrip())
+        return [(lo, lo + len(stripped))]
     out = []
     for m in _SENTENCE.finditer(text):
         lo, hi = m.start(), m.end()
@@ -255,12 +262,17 @@ def echoes(phrase: str, other: str) -> bool:
     return words.strip() != "" and words in other
 
 
+_MAYBE_SHOUTING = re.compile(r"[A-Z][A-Z'’]{3}|[A-Z][A-Z'’]{1,2}[\s\S]?[A-Z][A-Z'’]")
+"""What any run that ``shouting`` keeps contains: a word of ``_CAPS_WORD`` four characters
+long, or one of two or three characters, at most one character, and the start of another."""
 _NOT_SHOUTING = frozenset({"I", "OK", "I'M", "TV", "PM", "AM"})
 
 
 def shouting(text: str) -> list[tuple[int, int]]:
     """Runs of capitalised words: two or more words in capitals, or one of four letters or
     more in otherwise lower-case text ("You NEVER listen")."""
+    if not _MAYBE_SHOUTING.search(text):
+        return []  # no word in capitals of four letters or more, nor two of them together
     words = [
         m
         for m in _CAPS_WORD.finditer(text)
