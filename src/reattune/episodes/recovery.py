@@ -33,9 +33,12 @@ def _groups(tl: Timeline) -> list[list[int]]:
 def balance_blocks(tl: Timeline) -> list[Block]:
     blocks: list[Block] = []
     window: list[int] = []
+    positives, negatives = tl.positives, tl.negatives
     for k, turns in enumerate(_groups(tl)):
-        pos = sum(tl.positives(i) for i in turns)
-        neg = sum(tl.negatives(i) for i in turns)
+        pos = neg = 0
+        for i in turns:
+            pos += positives(i)
+            neg += negatives(i)
         window = [*window[-2:], pos - neg]
         blocks.append(
             Block(

@@ -52,6 +52,8 @@ class Timeline:
     _valence: dict[frozenset[str], tuple[int, int]] = field(default_factory=dict)
     _pursues: list[bool] = field(default_factory=list)
     _withdraws: list[bool] = field(default_factory=list)
+    _negatives: list[int] = field(default_factory=list)
+    _positives: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if len(self.tokens) != len(self.turns):
@@ -61,6 +63,9 @@ class Timeline:
         # the two questions every finder asks of every turn, answered once per turn
         self._pursues = [self.has(i, *PURSUIT_CODES) for i in range(len(self._codes))]
         self._withdraws = [self.has(i, *WITHDRAWAL_CODES) for i in range(len(self._codes))]
+        valences = [self._valences(i) for i in range(len(self._codes))]
+        self._negatives = [v[0] for v in valences]
+        self._positives = [v[1] for v in valences]
 
     def recode(self, turns: Iterable[int]) -> None:
         """Read the codes of ``turns`` again after their spans changed (as a new timeline
@@ -70,6 +75,7 @@ class Timeline:
             self._conflict[i] = _conflict(self._codes[i])
             self._pursues[i] = self.has(i, *PURSUIT_CODES)
             self._withdraws[i] = self.has(i, *WITHDRAWAL_CODES)
+            self._negatives[i], self._positives[i] = self._valences(i)
         self._baselines.clear()  # calm turns may have changed
 
     def codes(self, i: int) -> frozenset[str]:
@@ -103,10 +109,11 @@ class Timeline:
         return found
 
     def negatives(self, i: int) -> int:
-        return self._valences(i)[0]
+        """How many of the turn's codes are negative (by the codebook's valence)."""
+        return self._negatives[i]
 
     def positives(self, i: int) -> int:
-        return self._valences(i)[1]
+        return self._positives[i]
 
     def in_conflict(self, i: int) -> bool:
         """Active conflict: a pursuit or horseman code in this turn or the last few

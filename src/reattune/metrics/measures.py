@@ -34,6 +34,10 @@ ANTIDOTES = (
 )
 
 
+_YOU = frozenset({"you", "your", "you're", "u", "ur", "yours"})
+_WE = frozenset({"we", "us", "our", "we're", "ours", "let's"})
+
+
 def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 3) if values else None
 
@@ -53,8 +57,8 @@ def partner_metrics(
             counts.update(tl.codes(i))
         toks = [tl.tokens[i] for i in idx]
         all_toks = [t for ts in toks for t in ts]
-        you = sum(1 for t in all_toks if t in {"you", "your", "you're", "u", "ur", "yours"})
-        we = sum(1 for t in all_toks if t in {"we", "us", "our", "we're", "ours", "let's"})
+        you = sum(map(_YOU.__contains__, all_toks))
+        we = sum(map(_WE.__contains__, all_toks))
         mine = [e for e in episodes if e.listener == sid]
         my_repairs = [r for r in repairs if r.speaker == sid]
         wpm = [w for i in idx if (w := tl.turns[i].words_per_minute) is not None]
