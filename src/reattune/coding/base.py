@@ -77,6 +77,11 @@ class CodingState:
             found = self._questions[turn] = tx.questions(self.texts[turn])
         return found
 
+    def read_questions(self) -> None:
+        """Read the questions of every turn at once (once per distinct text)."""
+        for i, found in enumerate(per_text(self.texts, tx.questions)):
+            self._questions.setdefault(i, found)
+
     def normalised(self, turn: int) -> str:
         """``text.normalised`` of the turn, read once per coding."""
         found = self._normalised.get(turn)

@@ -139,6 +139,7 @@ class StructureCoder:
 
     def apply(self, state: CodingState) -> None:
         minimum = state.settings.question_stack_min
+        state.read_questions()
         for i, text in enumerate(state.texts):
             questions = state.questions(i)
             if len(questions) >= minimum:  # else no stack: a stack is some of the questions

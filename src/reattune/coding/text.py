@@ -127,6 +127,8 @@ def negated(text: str, start: int, window: int = 30) -> bool:
     characters."""
     lo = max(0, start - window)
     before = text[lo:start]
+    if _NEGATORS.search(before) is None:
+        return False  # no negator in the window, so none after its last clause break
     breaks = list(_CLAUSE_BREAK.finditer(before))
     if breaks:
         before = before[breaks[-1].end() :]
