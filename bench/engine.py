@@ -6,7 +6,8 @@ the named baseline.
 
 Prints JSON: turns per second for reattune and for VADER, their ratio (target ≥ 1.0: the
 whole analysis at least as fast as VADER alone), and the time for a one-hour session
-(target < 100 ms).
+(target < 100 ms). ``models_share`` is the part of the analysis time that the learned models
+take: one minus the time with ``use_models=False`` over the time with them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import corpus  # bench/corpus.py, beside this script
 from reattune import analyze
 from reattune.model import Conversation
+from reattune.settings import AnalysisSettings
 
 
 def best_of(repeat: int, fn: Callable[[], Any]) -> float:
@@ -38,6 +40,8 @@ def measure(conversation: Conversation, repeat: int) -> dict[str, Any]:
     texts = [t.text for t in conversation.turns]
     ours = best_of(repeat, lambda: analyze(conversation))
     theirs = best_of(repeat, lambda: [vader.polarity_scores(t)["compound"] for t in texts])
+    rules = AnalysisSettings(use_models=False)
+    without_models = best_of(repeat, lambda: analyze(conversation, rules))
     n = len(texts)
     return {
         "turns": n,
@@ -47,6 +51,8 @@ def measure(conversation: Conversation, repeat: int) -> dict[str, Any]:
         "reattune_turns_per_second": round(n / ours),
         "vader_turns_per_second": round(n / theirs),
         "ratio": round(theirs / ours, 3),
+        "reattune_seconds_without_models": round(without_models, 4),
+        "models_share": round(max(0.0, 1.0 - without_models / ours), 3),
     }
 
 
