@@ -81,9 +81,12 @@ def _span(
     ref: str,
     tag: str | None = None,
 ) -> CodeSpan:
-    return CodeSpan(
-        code, turn, start, end, round(min(1.0, max(0.0, score)), 3), why, kind, ref, tag
-    )
+    return CodeSpan(code, turn, start, end, _clamped(score), why, kind, ref, tag)
+
+
+def _clamped(score: float) -> float:
+    """A finding's score: in [0, 1], to three decimals."""
+    return round(min(1.0, max(0.0, score)), 3)
 
 
 def _conflict_before(state: CodingState, i: int, *also: str) -> bool:
@@ -106,24 +109,31 @@ class LexiconCoder:
 
     def __init__(self, lexicon: Lexicon | None = None) -> None:
         self.lexicon = lexicon or default_lexicon()
+        self._scores: dict[float, float] = {}
+        """``_clamped`` of each entry score met so far."""
 
     def apply(self, state: CodingState) -> None:
         found = per_text(state.texts, self.lexicon.matches)
+        scores = self._scores
+        lexicon = EvidenceKind.LEXICON
         for i, (text, hits) in enumerate(zip(state.texts, found, strict=True)):
             if not hits:
                 continue
             spans = state.spans[i]
             for m in hits:
                 e = m.entry
+                score = scores.get(e.score)
+                if score is None:
+                    score = scores[e.score] = _clamped(e.score)
                 spans.append(
-                    _span(
+                    CodeSpan(
                         e.code,
                         i,
                         m.start,
                         m.end,
-                        e.score,
+                        score,
                         f"{e.explanation}: “{text[m.start : m.end]}”",
-                        EvidenceKind.LEXICON,
+                        lexicon,
                         e.id,
                         e.tag,
                     )
