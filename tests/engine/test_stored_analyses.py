@@ -63,7 +63,11 @@ def conversations() -> dict[str, Conversation]:
 def analysed(name: str) -> dict[str, Any]:
     conv = conversations()[name]
     result: dict[str, Any] = reattune.analyze(conv, AnalysisSettings(use_models=False)).to_dict()
-    return json.loads(json.dumps(result))  # as stored: tuples become lists
+    result = json.loads(json.dumps(result))  # as stored: tuples become lists
+    source = result.get("source") or {}
+    if source.get("path", "").startswith(str(ROOT)):  # the same wherever the checkout is
+        source["path"] = Path(source["path"]).relative_to(ROOT).as_posix()
+    return result
 
 
 def _expected() -> dict[str, Any]:
