@@ -29,7 +29,6 @@ import re
 from dataclasses import replace
 
 from reattune.coding.lexicon import lowered
-from reattune.learned.model import load_model
 from reattune.safety.findings import Domain, Finding, Subject
 from reattune.safety.rules import load_rules
 
@@ -127,6 +126,10 @@ them."""
 def model_finding(text: str) -> Finding | None:
     """The text model's finding (``data/models/ipv``), when it scores ``text`` at or above
     its threshold: a concern over the whole text, because it names no single sign."""
+    # Imported here, not at the top: the model needs numpy, which costs a fresh process
+    # about a tenth of a second; only an account long enough for the model pays for it.
+    from reattune.learned.model import load_model
+
     model = load_model("ipv")
     p = float(model.predict_proba([text])[0, 0])
     threshold = model.thresholds["ipv"]
