@@ -75,13 +75,17 @@ def test_only_gaps_after_a_letter_are_shortened(pattern: str, marked: str) -> No
 
 
 def _texts() -> list[str]:
-    """Every lexicon example, both labelled partner-violence sets, every fixture and 300 of
+    """Every lexicon example, the three labelled partner-violence sets, every fixture and 300 of
     the benchmark's mixed messages."""
     texts: list[str] = []
     for name in LEXICONS:
         data = tomllib.loads((SAFETY_DATA / f"{name}.toml").read_text("utf-8"))
         texts += [str(x) for r in data["rule"] for x in r.get("examples", ())]
-    for path in (SAFETY_DATA / "ipv_eval.csv", ROOT / "tests/safety/data/ipv_forum_posts.csv"):
+    for path in (
+        SAFETY_DATA / "ipv_eval.csv",
+        SAFETY_DATA / "ipv_accounts.csv",
+        ROOT / "tests/safety/data/ipv_forum_posts.csv",
+    ):
         texts += [t for t, _ in read_labelled_texts(path)]
     for path in sorted((ROOT / "tests" / "fixtures").rglob("*")):
         if path.is_file() and path.suffix in {".txt", ".json", ".csv", ".vtt", ".srt"}:
