@@ -207,6 +207,8 @@ def test_new_rules_not_counted_for_writer(text: str) -> None:
         "Her suicide attempt last year still scares me",
         "His suicide attempt was in March.",
         "her second suicide attempt",
+        "her fourth suicide attempt",
+        "his most recent suicide attempt",
         "Sarah's suicide attempt changed everything.",
         "their suicide attempt",
         "my sister's suicide attempt",

@@ -124,7 +124,8 @@ _RELATIONS = (
 _MODIFIERS = (
     r"very|own|last|first|second|third|latest|recent|previous|prior|past|earlier|failed|"
     r"botched|serious|near[- ]fatal|many|several|multiple|constant|frequent|recurring|"
-    r"repeated|ongoing|old|new|fresh|intrusive|dark|awful|little|latest|2nd|3rd"
+    r"repeated|ongoing|old|new|fresh|intrusive|dark|awful|little|most|fourth|fifth|sixth|"
+    r"\d+(?:st|nd|rd|th)|only|actual|real|bad|terrible|scary|horrible|big"
 )
 _OTHERS_POSSESSIVE = re.compile(
     r"(?:\b(?:her|his|their)|\b(?:" + _RELATIONS + r")s?['’]s?) (?:(?:" + _MODIFIERS + r") ){0,2}$"
