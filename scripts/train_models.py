@@ -19,8 +19,8 @@ Cross-validation:
   decision thresholds are chosen on the training folds only (inner grouped 4-fold CV).
 - epitome: per mechanism, 5-fold stratified; accuracy and macro-F1 of the arg-max class.
 - ipv: the partner-violence text model of the safety screen, trained on the project's own
-  labelled sets (``src/reattune/data/safety/ipv_eval.csv`` and
-  ``tests/safety/data/ipv_forum_posts.csv``, both in this repository). First a held-out
+  labelled sets (``src/reattune/data/safety/ipv_eval.csv``, ``ipv_accounts.csv`` beside it
+  and ``tests/safety/data/ipv_forum_posts.csv``, all in this repository). First a held-out
   check: trained on the short messages and one half of the forum posts (seeded split), its
   threshold chosen by cross-validation on that training part only, measured once on the
   other half. Then 5-fold stratified CV over everything, and the shipped model is trained on
@@ -728,8 +728,11 @@ def train_epitome(data_root: Path, seed: int, folds: int, cv_only: bool) -> list
 
 IPV_FILES = (
     ROOT / "src" / "reattune" / "data" / "safety" / "ipv_eval.csv",
+    ROOT / "src" / "reattune" / "data" / "safety" / "ipv_accounts.csv",
     ROOT / "tests" / "safety" / "data" / "ipv_forum_posts.csv",
 )
+"""The project's own messages, its own longer accounts (hard negatives among them), and the
+forum-style posts; the last is the one split into a training half and a held-out half."""
 IPV_SPECS = (
     BlockSpec("word", "tfidf", analyzer="word", ngram_range=(1, 2), min_df=1),
     BlockSpec("char", "tfidf", analyzer="char_wb", ngram_range=(3, 5), min_df=2),
@@ -773,11 +776,12 @@ def _pr(y: np.ndarray, pred: np.ndarray, key: str) -> dict[str, float]:
 
 def train_ipv(data_root: Path, seed: int, folds: int, cv_only: bool) -> Result:
     from reattune.safety.findings import Domain
-    from reattune.safety.violence import MODEL_MIN_WORDS, detect_violence
+    from reattune.safety.violence import detect_violence, model_reads
 
     del data_root  # the training data lives in this repository
-    own = read_labelled_texts(IPV_FILES[0])
-    forum = read_labelled_texts(IPV_FILES[1])
+    parts = [read_labelled_texts(path) for path in IPV_FILES]
+    own = [row for part in parts[:-1] for row in part]
+    forum = parts[-1]
     order = list(range(len(forum)))
     import random
 
@@ -807,10 +811,8 @@ def train_ipv(data_root: Path, seed: int, folds: int, cv_only: bool) -> Result:
     b_p = 1.0 / (
         1.0 + np.exp(-(builder.transform(b_texts, [""] * len(b_texts)) @ coef + intercept))
     )
-    # as at run time: the model reads accounts of MODEL_MIN_WORDS words or more
-    model_b = (b_p >= threshold_a) & np.asarray(
-        [len(t.split()) >= MODEL_MIN_WORDS for t in b_texts]
-    )
+    # as at run time: the model reads accounts that name a partner (safety.violence.model_reads)
+    model_b = (b_p >= threshold_a) & np.asarray([model_reads(t) for t in b_texts])
     rules_b = rules(b_texts)
     heldout = {
         **_pr(b_y, rules_b.astype(int), "rules"),
@@ -827,10 +829,10 @@ def train_ipv(data_root: Path, seed: int, folds: int, cv_only: bool) -> Result:
     oof = _ipv_oof(texts, y, seed, folds)
     threshold = _recall_first_threshold(y, oof)
     rules_all = rules(texts)
-    long_enough = np.asarray([len(t.split()) >= MODEL_MIN_WORDS for t in texts])
+    long_enough = np.asarray([model_reads(t) for t in texts])
     fired = (oof >= threshold) & long_enough
     cv = {
-        # the model alone, on the accounts it reads (MODEL_MIN_WORDS words or more)
+        # the model alone, on the accounts it reads (safety.violence.model_reads)
         **_pr(y[long_enough], fired[long_enough].astype(int), "model_on_accounts"),
         "auc.model_on_accounts": roc_auc(y[long_enough], oof[long_enough]),
         "n.accounts": float(long_enough.sum()),
@@ -851,7 +853,7 @@ def train_ipv(data_root: Path, seed: int, folds: int, cv_only: bool) -> Result:
             "sha256": sha256_of(path),
             "rows": len(rows),
         }
-        for path, rows in zip(IPV_FILES, (own, forum), strict=True)
+        for path, rows in zip(IPV_FILES, parts, strict=True)
     ]
     result.meta = {
         "name": "ipv",
@@ -883,7 +885,8 @@ def train_ipv(data_root: Path, seed: int, folds: int, cv_only: bool) -> Result:
             "inside each fold",
             "metrics": rounded(cv),
             "heldout": {
-                "scheme": f"trained on {IPV_FILES[0].name} and half of {IPV_FILES[1].name} "
+                "scheme": f"trained on {IPV_FILES[0].name}, {IPV_FILES[1].name} and half of "
+                f"{IPV_FILES[2].name} "
                 f"(random.Random({IPV_SPLIT_SEED}) split), threshold by CV on that part, "
                 f"measured once on the other {len(half_b)} posts",
                 "metrics": rounded(heldout),

@@ -198,3 +198,120 @@ def test_new_rules_count_for_the_writer(text: str, category: str) -> None:
 )
 def test_new_rules_not_counted_for_writer(text: str) -> None:
     assert _writer(text) is SafetyLevel.NONE
+
+
+# --------------------------------------------------------------------------- whose risk is it
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Her suicide attempt last year still scares me",
+        "His suicide attempt was in March.",
+        "her second suicide attempt",
+        "her fourth suicide attempt",
+        "his most recent suicide attempt",
+        "Sarah's suicide attempt changed everything.",
+        "their suicide attempt",
+        "my sister's suicide attempt",
+        "her thoughts of suicide keep me up at night",
+        "her urges to self harm",
+        "she said she wants to die",
+        "He said he wants to die.",
+        "She was hospitalized for trying to kill herself.",
+        "He left a suicide note.",
+        "She said goodbye forever.",
+        "he is a former cutter",
+    ],
+)
+def test_someone_elses_risk_is_reported_not_the_writers(text: str) -> None:
+    findings = detect_crisis(text)
+    assert writer_level(findings) is SafetyLevel.NONE
+    reported = [f for f in findings if f.subject is Subject.OTHER and f.counts]
+    assert reported, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["His overdose was in March.", "my sister's cutting", "Do you have a plan to end it?"],
+)
+def test_someone_elses_words_never_put_the_writer_at_risk(text: str) -> None:
+    assert _writer(text) is SafetyLevel.NONE
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("my suicide attempt", SafetyLevel.URGENT),
+        ("I overdosed", SafetyLevel.URGENT),
+        ("I want to die", SafetyLevel.URGENT),
+        ("kms", SafetyLevel.URGENT),
+        ("after my second suicide attempt I was in hospital", SafetyLevel.URGENT),
+        ("I have a plan to kill myself", SafetyLevel.EMERGENCY),
+        ("I wrote my goodbye letters", SafetyLevel.EMERGENCY),
+        ("I was hospitalized after my overdose", SafetyLevel.URGENT),
+        ("I was a cutter for years", SafetyLevel.CONCERN),
+        # another person named in the sentence, the risk still the writer's
+        ("Her leaving made me want to die.", SafetyLevel.URGENT),
+        ("I told her I want to die.", SafetyLevel.URGENT),
+        ("I told her suicide is always on my mind", SafetyLevel.URGENT),
+        ("Her suicide attempt last year and now I want to die too", SafetyLevel.URGENT),
+    ],
+)
+def test_first_person_is_still_the_writers(text: str, level: SafetyLevel) -> None:
+    assert _writer(text) is level
+
+
+# --------------------------------------------------------------------------- timing and denial
+@pytest.mark.parametrize(
+    ("timed", "untimed"),
+    [
+        ("I'm not going to kill myself today.", "I'm not going to kill myself."),
+        ("I won't kill myself tonight, don't worry.", "I won't kill myself, don't worry."),
+        ("i won't kms tonight lol", "i won't kms lol"),
+        ("I'm not going to try to kill myself tonight.", "I'm not going to try to kill myself."),
+        ("I don't want to die today.", "I don't want to die."),
+    ],
+)
+def test_a_time_never_turns_a_denial_into_intent(timed: str, untimed: str) -> None:
+    # Denied for now only: still a concern a clinician would ask about, never imminent,
+    # and no time rule raises it.
+    findings = detect_crisis(timed)
+    assert writer_level(findings) is SafetyLevel.CONCERN
+    assert not any(f.rule == "combined.timing" for f in findings)
+    assert any("not_now" in f.tags for f in findings)
+    assert _writer(untimed) is SafetyLevel.NONE
+
+
+def test_the_denied_time_does_not_time_another_thought() -> None:
+    text = "I'm not going to kill myself today but I want to die"
+    findings = detect_crisis(text)
+    assert writer_level(findings) is SafetyLevel.URGENT
+    assert not any(f.rule == "combined.timing" for f in findings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm going to kill myself tonight",
+        "I want to kill myself tonight.",
+        "I'm not going to kill myself today, maybe next week.",
+        "Im not going to kill myself today or tomorrow. Probably around middle of next week.",
+        "Only reason I didnt kill myself tonight is because I procrastinated.",
+    ],
+)
+def test_timed_intent_and_postponement_stay_emergencies(text: str) -> None:
+    assert _writer(text) is SafetyLevel.EMERGENCY
+
+
+def test_recent_words_never_raise_a_denial() -> None:
+    # "again" would read a denied future attempt as a recent one
+    assert _writer("I would never try to kill myself again") is SafetyLevel.NONE
+    assert _writer("I tried to kill myself again last night") is SafetyLevel.EMERGENCY
+
+
+def test_the_gate_answers_a_worry_about_someone_else_as_such() -> None:
+    from reattune import safety
+
+    result = safety.check("Her suicide attempt last year still scares me", person="Maya")
+    assert result.level is SafetyLevel.CONCERN
+    assert "someone you care about" in result.message
+    assert all(f.subject is Subject.OTHER for f in result.reasons)

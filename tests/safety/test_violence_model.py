@@ -6,7 +6,12 @@ from __future__ import annotations
 from reattune import safety
 from reattune.learned.model import load_model
 from reattune.safety.findings import Domain, SafetyLevel
-from reattune.safety.violence import MODEL_MIN_WORDS, detect_violence, model_finding
+from reattune.safety.violence import (
+    MODEL_MIN_WORDS,
+    detect_violence,
+    model_finding,
+    model_reads,
+)
 from tests.engine.builders import chat
 
 # An account the lexicon counts nothing in (asserted below): no hitting, no threats, no
@@ -23,6 +28,7 @@ def test_the_model_is_shipped_with_its_threshold_and_provenance() -> None:
     training = model.metadata["training"]
     assert {f["data"] for f in training["data"]} == {
         "src/reattune/data/safety/ipv_eval.csv",
+        "src/reattune/data/safety/ipv_accounts.csv",
         "tests/safety/data/ipv_forum_posts.csv",
     }
     assert "heldout" in model.metadata["cv"]
@@ -59,3 +65,23 @@ def test_conversation_turns_are_read_by_the_lexicon_only() -> None:
     conv = chat([("Maya", "21:00", ACCOUNT), ("Sam", "21:05", "ok")])
     result = safety.check(conv)
     assert all(f.rule != "model.ipv" for f in result.findings)
+
+
+def test_an_account_that_names_no_partner_is_not_asked() -> None:
+    # Loneliness reads like isolation to the model, but no one is doing anything to anyone.
+    lonely = "Work is the only thing that keeps me busy. I don't have any friends here."
+    assert len(lonely.split()) >= MODEL_MIN_WORDS
+    assert not model_reads(lonely)
+    assert not safety.check(lonely).positive
+    assert model_reads(ACCOUNT)
+    assert model_reads(
+        "my husband counts the money in my purse every night and asks what I bought, "
+        "down to the cent"
+    )
+
+
+def test_the_recorded_held_out_figures_meet_the_target() -> None:
+    # Measured once by scripts/train_models.py on forum posts the model was not trained on.
+    held = load_model("ipv").metadata["cv"]["heldout"]["metrics"]
+    assert held["recall.rules_or_model"] >= 0.95
+    assert held["precision.rules_or_model"] >= 0.80

@@ -10,7 +10,8 @@ timing raise thoughts of suicide to a high-risk level:
   message (hopelessness, worthlessness, self-hatred, a low point, a diagnosis) reach the
   concern level, though each alone is recorded only;
 - *timing*: a time to act ("tonight", "this weekend") in the same sentence as the writer's
-  own thoughts of suicide makes it an emergency.
+  own thoughts of suicide makes it an emergency — but not the time a denial names ("I'm not
+  going to kill myself today" is a concern: ``not_now`` in ``safety/rules.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import replace
 
 from reattune.coding.lexicon import lowered
 from reattune.safety.findings import Domain, Finding, Subject
-from reattune.safety.rules import load_rules
+from reattune.safety.rules import NOT_NOW, load_rules, not_now_time
 
 __all__ = ["THOUGHT_CATEGORIES", "detect_crisis"]
 
@@ -35,11 +36,15 @@ _SENTENCE = re.compile(r"[^.!?\n]+")
 
 
 def _own_thought(f: Finding) -> bool:
+    """A thought of the writer's own that method or timing can raise: not denied, not even
+    for a time only ("I'm not going to kill myself today" stays a concern: the time it names
+    is the time it denies, so it never makes it intent with timing)."""
     return (
         f.subject is Subject.SELF
         and f.category in THOUGHT_CATEGORIES
         and f.counts
         and "negated" not in f.tags
+        and NOT_NOW not in f.tags
         and "past" not in f.tags
     )
 
@@ -104,12 +109,21 @@ def detect_crisis(text: str) -> list[Finding]:
             )
         out.append(f)
     low = lowered(text)
+    denied_times = [
+        span
+        for f in findings
+        if NOT_NOW in f.tags
+        for span in (not_now_time(low, f.end),)
+        if span is not None
+    ]
     for sentence in _SENTENCE.finditer(low):
         lo, hi = sentence.span()
         inside = [f for f in thoughts if lo <= f.start < hi]
         if not inside:
             continue
         for m in _TIME.finditer(low, lo, hi):
+            if any(a <= m.start() < b for a, b in denied_times):
+                continue  # the time a denial names ("not … today") is no time to act
             out.append(
                 Finding(
                     domain=Domain.CRISIS,

@@ -114,6 +114,48 @@ _PRONOUN = re.compile(
 )
 
 
+_RELATIONS = (
+    r"partner|husband|wife|hubby|spouse|bf|gf|boyfriend|girlfriend|fianc[eé]e?|friend|bestie|"
+    r"brother|sister|sis|bro|mom|mum|mother|dad|father|son|daughter|cousin|roommate|ex|aunt|"
+    r"uncle|grandma|grandpa|grandmother|grandfather|kid|child|colleague|coworker|teammate|"
+    r"niece|nephew|stepdad|stepmom|stepson|stepdaughter|neighbou?r|classmate|student|client|"
+    r"patient|baby"
+)
+_MODIFIERS = (
+    r"very|own|last|first|second|third|latest|recent|previous|prior|past|earlier|failed|"
+    r"botched|serious|near[- ]fatal|many|several|multiple|constant|frequent|recurring|"
+    r"repeated|ongoing|old|new|fresh|intrusive|dark|awful|little|most|fourth|fifth|sixth|"
+    r"\d+(?:st|nd|rd|th)|only|actual|real|bad|terrible|scary|horrible|big"
+)
+_OTHERS_POSSESSIVE = re.compile(
+    r"(?:\b(?:her|his|their)|\b(?:" + _RELATIONS + r")s?['’]s?) (?:(?:" + _MODIFIERS + r") ){0,2}$"
+)
+"""Someone else's, right before the words ("her suicide attempt", "his last overdose", "my
+sister's cutting", "their first attempt"): the risk is theirs, told by the writer."""
+_NAME_POSSESSIVE = re.compile(
+    r"(?<![\w'’])(?!(?:It|That|What|There|Here|He|She|Who|Let|Where|When|How|Everyone|"
+    r"Everybody|Someone|Somebody|Nobody|Anyone|Anybody|One|This|Today|Tonight|Tomorrow|"
+    r"Yesterday|Life|Nothing|Everything|Something|God)['’])[A-Z][a-z]+['’]s "
+    r"(?:(?:" + _MODIFIERS + r") ){0,2}$"
+)
+"""A named person's, in the text as written ("Sarah's suicide attempt"); contractions and
+words that are no one ("It's", "That's", "Life's") are not names."""
+_FIRST_WORD = re.compile(r"\b(?:i|im|i['’]m|ive|i['’]ve|i['’]d|i['’]ll|me|my|myself|mine)\b")
+
+
+def others_possessive(text: str, low: str, start: int, end: int) -> bool:
+    """Whether the words at ``start`` are someone else's, told by the writer: a possessive of
+    another person right before them ("her suicide attempt", "Sarah's overdose", "my
+    brother's cutting"), and no first-person word inside them ("… her suicide is on my
+    mind" is the writer's)."""
+    lo = max(0, start - 60)
+    if _OTHERS_POSSESSIVE.search(low, lo, start) is None and (
+        _NAME_POSSESSIVE.search(text, lo, start) is None
+    ):
+        return False
+    return _FIRST_WORD.search(low, start, end) is None
+
+
 _REPORTED_SWAP = {Subject.SELF: Subject.OTHER, Subject.ADDRESSEE: Subject.SELF}
 """Quoting someone else: their "I" is them, their "you" is the writer."""
 _ADDRESSEE_SWAP = {Subject.SELF: Subject.ADDRESSEE, Subject.ADDRESSEE: Subject.SELF}
@@ -203,32 +245,77 @@ _DOUBLE_NEGATION = re.compile(
 """Context that turns a negation back into an assertion: "I haven't gone a day without
 considering suicide", "rarely is a day where I don't think of self-harm", "why should I not"."""
 _UNDENIED_AFTER = re.compile(
-    r"[^.!?\n]{0,12}?\b(?:today|tonight|yet|right now|for now|anytime soon|any time soon|this "
-    r"(?:week|year|time))\b|[^.!?\n]{0,50}?\b(?:(?:do|did)n['’]?t|do not|never) (?:have|had) the "
+    r"[^.!?\n]{0,12}?\b(?:yet|for now|anytime soon|any time soon|this (?:year|time))\b|"
+    r"[^.!?\n]{0,50}?\b(?:(?:do|did)n['’]?t|do not|never) (?:have|had) the "
     r"(?:guts|balls|courage|nerve|strength)\b|[^.!?\n]{0,50}?\b(?:too|so) (?:scared|afraid|"
     r"much of a coward|cowardly)\b"
 )
+_NOT_NOW_AFTER = re.compile(
+    r"[^.!?\n]{0,12}?\b(?:today|tonight|tomorrow|right now|this (?:week|weekend))\b"
+)
+_LATER = re.compile(
+    r"\b(?:next (?:week|weekend|month|year|time|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday)|later|soon|eventually|one day|some ?day|in (?:a|a few|a couple of|\d+|"
+    r"two|three|four|five) (?:days?|weeks?|months?)|on (?:monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday|my birthday)|after (?:the|my|christmas|new year)|but (?:maybe|"
+    r"probably) (?:tomorrow|soon)|(?:but|just) not (?:yet|today|tonight))\b"
+)
+"""A later time named after a time-limited denial makes it a postponement ("I'm not going to
+kill myself today or tomorrow. Probably around the middle of next week"): intent, not a
+denial."""
 _FIRST_PERSON = re.compile(r"\bi(?:['’]?(?:m|ll|d|ve))?\b")
-"""After the words: "I'm not going to kill myself today", "I don't think I'd kill myself, I
-don't have the guts": postponement or lack of courage, not a denial."""
+"""After the words: "I'm not going to kill myself yet", "I don't think I'd kill myself, I
+don't have the guts": postponement or lack of courage, not a denial. A denial limited to a
+time ("I'm not going to kill myself today", "I won't do it tonight") is neither a plain
+denial nor imminent intent: :func:`denial` calls it ``not_now``."""
+
+DENIED = "denied"
+""":func:`denial`: the thought or intent is explicitly denied ("I would never kill myself")."""
+NOT_NOW = "not_now"
+""":func:`denial`: denied for a time only ("I'm not going to kill myself today"): a clinician
+would still ask about it (a concern), but it is not intent with timing."""
+
+
+NOT_NOW_SCORE = 0.5
+"""The score a :data:`NOT_NOW` denial keeps at most: the concern level, never more."""
+
+
+def not_now_time(low: str, end: int) -> tuple[int, int] | None:
+    """The span from ``end`` to the end of the time word that limits a denial just before it
+    ("… kill myself *today*"), or ``None``."""
+    m = _NOT_NOW_AFTER.match(low, end, end + 80)
+    return None if m is None else (end, m.end())
+
+
+def denial(low: str, start: int, window: int = 40, end: int | None = None) -> str | None:
+    """How the clause before ``start`` denies the words at ``start``: :data:`DENIED` for an
+    explicit denial of the thought or intent ("I'm not suicidal", "I would never kill
+    myself", "I don't want to die"); :data:`NOT_NOW` when the denial is limited to a time
+    named right after the words ("I'm not going to kill myself today"); ``None`` when it
+    does not deny. Stricter than :func:`negated`: a negated act, a double negation, "not
+    brave enough to" or "not to" still signal risk, because they tell of the thought (used
+    by the crisis lexicon)."""
+    clause = _NOT_NEGATING.sub(" ", _clause_before(low, start, window))
+    if _DOUBLE_NEGATION.search(low, max(0, start - 90), start):
+        return None
+    first_person = end is not None and _FIRST_PERSON.search(clause) is not None
+    if first_person and end is not None and _UNDENIED_AFTER.match(low, end, end + 80):
+        return None
+    clause = _NOT_DENYING.sub(" ", clause)
+    if _NEGATOR.search(clause) is None:
+        return None
+    span = not_now_time(low, end) if first_person and end is not None else None
+    if span is not None:
+        if _LATER.search(low, span[1], span[1] + 120):
+            return None  # postponed, not denied
+        return NOT_NOW
+    return DENIED
 
 
 def denied(low: str, start: int, window: int = 40, end: int | None = None) -> bool:
-    """Whether the clause before ``start`` explicitly denies the thought or intent ("I'm not
-    suicidal", "I would never kill myself", "I don't want to die"). Stricter than
-    :func:`negated`: a negated act, a double negation, "not brave enough to" or "not to"
-    still signal risk, because they tell of the thought (used by the crisis lexicon)."""
-    clause = _NOT_NEGATING.sub(" ", _clause_before(low, start, window))
-    if _DOUBLE_NEGATION.search(low, max(0, start - 90), start):
-        return False
-    if (
-        end is not None
-        and _UNDENIED_AFTER.match(low, end, end + 80)
-        and _FIRST_PERSON.search(clause) is not None
-    ):
-        return False
-    clause = _NOT_DENYING.sub(" ", clause)
-    return _NEGATOR.search(clause) is not None
+    """Whether the clause before ``start`` explicitly denies the thought or intent (see
+    :func:`denial`; a denial limited to a time is not a plain denial)."""
+    return denial(low, start, window, end) == DENIED
 
 
 _VICTIM = re.compile(
@@ -306,8 +393,58 @@ class Rule:
     source: str | None = None
 
 
+_AFTER_LETTER_GAP = r"[\s,]+"
+"""The gap after a letter or digit of the pattern: there, the character before the gap is that
+letter, never a space or a comma, so :data:`_GAP`'s empty alternative can never match and is
+left out. The same texts match, with a pattern a third shorter that parses, indexes
+(``coding/scan.py`` follows both alternatives of every gap) and compiles in about half the
+time (tests/safety/test_startup.py compares both on every example and fixture)."""
+_MARK = "\ue000"
+_OPAQUE_ESCAPES = re.compile(r"\\[xuUN0-7]")
+
+
+def _mark_gaps_after_letters(pattern: str) -> str:
+    """``pattern`` with each space that follows an unescaped letter or digit outside a
+    character class (and is not an optional gap, " ?") replaced by :data:`_MARK`."""
+    if _MARK in pattern or _OPAQUE_ESCAPES.search(pattern):
+        return pattern  # an escape that may stand for a space: keep the general gap
+    out: list[str] = []
+    in_class = escaped = False
+    literal_before = False
+    for i, ch in enumerate(pattern):
+        if escaped:
+            out.append(ch)
+            escaped = False
+            literal_before = False
+            continue
+        if ch == "\\":
+            escaped = True
+            out.append(ch)
+            literal_before = False
+            continue
+        if in_class:
+            # "]" right after "[" or "[^" is a member, not the end
+            opening = pattern[i - 1] == "[" or pattern[i - 2 : i] == "[^"
+            in_class = ch != "]" or opening
+            out.append(ch)
+            continue
+        if ch == "[":
+            in_class = True
+            out.append(ch)
+            literal_before = False
+            continue
+        if ch == " " and literal_before and pattern[i + 1 : i + 2] != "?":
+            out.append(_MARK)
+        else:
+            out.append(ch)
+        literal_before = ch.isascii() and ch.isalnum()
+    return "".join(out)
+
+
 def _expand(pattern: str) -> str:
-    return expand_pattern(pattern, _GAP)
+    """The lexicon conventions (``expand_pattern``) with :data:`_GAP` between words, and the
+    shorter :data:`_AFTER_LETTER_GAP` where it matches the same texts."""
+    return expand_pattern(_mark_gaps_after_letters(pattern), _GAP).replace(_MARK, _AFTER_LETTER_GAP)
 
 
 def _substitute(pattern: str, macros: Mapping[str, str], origin: str, rule: str) -> str:
@@ -458,7 +595,7 @@ class RuleSet:
                 quotes = quoted_ranges(text)
                 replies = reply_quotes(text)
                 titles = link_titles(text)
-            finding = self._contextual(rule, low, start, end, quotes, replies)
+            finding = self._contextual(rule, text, low, start, end, quotes, replies)
             if titles and inside(titles, start, end):
                 finding = replace(
                     finding,
@@ -474,6 +611,7 @@ class RuleSet:
     def _contextual(
         self,
         rule: Rule,
+        text: str,
         low: str,
         start: int,
         end: int,
@@ -491,7 +629,12 @@ class RuleSet:
         explanation = rule.explanation
         if rule.subject == "infer":
             own = _PRONOUN.match(low, start)
-            person = "first" if own and own.lastgroup == "first" else speaker_person(low, start)
+            if own and own.lastgroup == "first":
+                person = "first"
+            elif others_possessive(text, low, start, end):
+                person = "third"
+            else:
+                person = speaker_person(low, start)
             if person == "second":
                 subject = Subject.NOBODY
                 tags.append("second_person")
@@ -507,17 +650,29 @@ class RuleSet:
                 subject = Subject.NOBODY
                 tags.append("generic")
                 explanation += " — about people in general"
-        is_negated = (
-            denied(low, start, end=end) if self.negation == "denial" else negated(low, start)
-        )
-        if rule.negatable and is_negated and not _DEFERRED.match(low, end, end + 40):
-            tags.append("negated")
-            score *= 0.3
-            explanation += " — negated here, so it weighs little"
+        if self.negation == "denial":
+            how = denial(low, start, end=end)
+        else:
+            how = DENIED if negated(low, start) else None
+        if rule.negatable and how is not None and not _DEFERRED.match(low, end, end + 40):
+            if how == NOT_NOW:
+                tags.append(NOT_NOW)
+                score = min(score, NOT_NOW_SCORE)
+                explanation += (
+                    " — denied only for a time ('not … today'): a concern to ask about, "
+                    "not intent with timing"
+                )
+            else:
+                tags.append("negated")
+                score *= 0.3
+                explanation += " — negated here, so it weighs little"
         sentence: str | None = None
         if rule.tense or rule.recency:
             sentence = _sentence_around(low, start, end)
-        if rule.recency and sentence is not None and _RECENT.search(sentence):
+        denied_here = "negated" in tags or NOT_NOW in tags
+        if rule.recency and not denied_here and sentence is not None and _RECENT.search(sentence):
+            # A time word never raises what the writer denies ("I would never try that
+            # again", "I'm not going to try tonight"): it would read a denial as intent.
             tags.append("recent")
             score = max(score, 0.9)
             explanation += " — and recent"
