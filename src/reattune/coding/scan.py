@@ -14,12 +14,25 @@ pattern that starts with ``\\w+`` or ``.``) keep the old way for their whole gro
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib
+import json
 import re
+import sys
 from collections.abc import Iterable, Sequence
+from importlib import resources
 from typing import Any
 
-__all__ = ["GroupScanner", "keys", "prefixes"]
+__all__ = [
+    "GroupScanner",
+    "forget_patterns",
+    "key_table",
+    "keys",
+    "known_start_keys",
+    "prefixes",
+    "seen_patterns",
+]
 
 _parser: Any = importlib.import_module("re._parser")
 _c: Any = importlib.import_module("re._constants")
@@ -222,6 +235,78 @@ def _compile(pattern: str, flags: int) -> re.Pattern[str]:
 
 _LINE_STARTS = (_c.AT_BEGINNING, _c.AT_BEGINNING_LINE, _c.AT_BEGINNING_STRING)
 
+KEY_TABLE = "scan_keys.json"
+"""The start keys of every shipped lexicon's branches (``reattune/data/lexicons/``), written
+by ``python scripts/build_scan_keys.py``: reading a branch's keys from Python's parse of the
+pattern is most of the cost of building the lexicons — paid by every new process (each CLI
+call) — and it gives the same keys every time. A test checks the table against the keys
+computed afresh; a pattern the table does not hold (an edited lexicon) is read as before."""
+
+KEY_SCHEMA = (
+    f"reattune.scan-keys/1 depth={DEPTH} key-depth={KEY_DEPTH} "
+    f"python={sys.version_info[0]}.{sys.version_info[1]}"
+)
+"""What the table's keys depend on besides the pattern: the depths, and the Python whose
+regular-expression parser read them (another version's table is not used)."""
+
+_SEEN: dict[str, None] = {}
+"""Every branch pattern a scanner was built with in this process, in order (for the script
+that writes the table, and its test)."""
+
+
+def _digest(pattern: str) -> str:
+    return hashlib.sha256(pattern.encode("utf-8")).hexdigest()[:32]
+
+
+@functools.cache
+def _shipped() -> dict[str, Any]:
+    try:
+        text = resources.files("reattune.data.lexicons").joinpath(KEY_TABLE).read_text("utf-8")
+        data = json.loads(text)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("schema") != KEY_SCHEMA:
+        return {}
+    table = data.get("keys")
+    return table if isinstance(table, dict) else {}
+
+
+def known_start_keys(pattern: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """:func:`start_keys` of ``pattern`` at the default depth, from the shipped table when it
+    holds the pattern."""
+    return _keys_of(pattern)[1]
+
+
+def _keys_of(pattern: str) -> tuple[bool, tuple[frozenset[str], frozenset[str]] | None]:
+    """(whether the shipped table holds ``pattern``, its start keys)."""
+    _SEEN[pattern] = None
+    table = _shipped()
+    digest = _digest(pattern)
+    if digest in table:
+        found = table[digest]
+        return True, None if found is None else (frozenset(found[0]), frozenset(found[1]))
+    return False, start_keys(pattern)
+
+
+def seen_patterns() -> list[str]:
+    return list(_SEEN)
+
+
+def forget_patterns() -> None:
+    _SEEN.clear()
+
+
+def key_table(patterns: Iterable[str]) -> dict[str, Any]:
+    """The table for ``patterns``, computed afresh: ``{"schema", "keys": {digest: [line
+    keys, other keys] or null}}``."""
+    out: dict[str, Any] = {}
+    for p in patterns:
+        re.compile(p)  # a pattern in the table compiles: scanners compile it when first needed
+        found = start_keys(p)
+        out[_digest(p)] = None if found is None else [sorted(found[0]), sorted(found[1])]
+    _PARSED.clear()
+    return {"schema": KEY_SCHEMA, "keys": dict(sorted(out.items()))}
+
 
 def start_keys(
     pattern: str, depth: int = KEY_DEPTH
@@ -309,7 +394,27 @@ def _trie(words: Sequence[str]) -> str:
     return alternation(root)
 
 
-_Entry = tuple[int, int, re.Pattern[str]]
+class _Branch:
+    """One branch's pattern, compiled when a text first gives it a place to try (a one-off
+    check of a short text tries few of the hundreds of branches). A branch from the shipped
+    key table starts uncompiled — it compiled when the table was written; any other is
+    compiled at once, so that a broken lexicon fails when it is loaded."""
+
+    __slots__ = ("flags", "pattern", "rx")
+
+    def __init__(self, pattern: str, flags: int, rx: re.Pattern[str] | None) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self.rx = rx
+
+    def compiled(self) -> re.Pattern[str]:
+        rx = self.rx
+        if rx is None:
+            rx = self.rx = re.compile(self.pattern, self.flags)
+        return rx
+
+
+_Entry = tuple[int, int, _Branch]
 
 
 def _chains(index: dict[str, list[_Entry]]) -> dict[str, tuple[_Entry, ...]]:
@@ -380,8 +485,10 @@ class GroupScanner:
         for g, group in enumerate(groups):
             branches = [b for b, _ in group]
             kinds: list[tuple[frozenset[str], frozenset[str]] | None] = []
+            shipped: list[bool] = []
             for b, is_edged in group:
-                found = start_keys(b)
+                in_table, found = _keys_of(b)
+                shipped.append(in_table)
                 if found is not None:
                     starts, anywhere = found
                     kinds.append((starts | anywhere, frozenset()) if is_edged else found)
@@ -396,7 +503,8 @@ class GroupScanner:
             simple = all(k is not None and not k[1] for k in kinds)
             edged, free, line = (words, {}, []) if simple else mixed
             for j, (branch, kind) in enumerate(zip(branches, kinds, strict=True)):
-                entry = (g, j, _compile(branch, flags))
+                rx = None if shipped[j] else _compile(branch, flags)
+                entry = (g, j, _Branch(branch, flags, rx))
                 if kind is None:
                     line.append(entry)
                     continue
@@ -470,9 +578,12 @@ def _first_hits(
     unless the group's previous match still covers ``p`` (``taken``, updated); added to
     ``out``."""
     done = -1
-    for g, j, rx in entries:
+    for g, j, branch in entries:
         if g == done or p < taken[g]:
             continue
+        rx = branch.rx
+        if rx is None:
+            rx = branch.compiled()
         hit = rx.match(text, p)
         if hit is None:
             continue
