@@ -119,6 +119,33 @@ def test_context_use_is_declared() -> None:
     assert not load_model("ucc").uses_context
     assert load_model("annomi_therapist").uses_context
     assert load_model("epitome_explorations").uses_context
+    assert load_model("ucc").extra_sources == ()
+    client = load_model("annomi_client")
+    assert client.extra_sources == ("previous_own",)
+    assert client.metadata["input"]["context_rule"] == "substantive"
+    assert load_model("annomi_therapist").metadata["input"]["context_rule"] == "latest"
+
+
+def test_extra_context_changes_scores_and_defaults_to_empty() -> None:
+    client = load_model("annomi_client")
+    texts = ["Yeah, and I just like it.", "I want to quit."]
+    context = ["What do you enjoy about smoking?"] * 2
+    previous = ["It relaxes me after work, I don't want to give that up.", None]
+    with_previous = client.predict_proba(texts, context, extra={"previous_own": previous})
+    without = client.predict_proba(texts, context)
+    assert not np.allclose(with_previous[0], without[0])
+    # a missing extra context counts as empty strings, like a None entry
+    assert np.allclose(with_previous[1], without[1], atol=1e-12)
+    assert np.allclose(
+        without, client.predict_proba(texts, context, extra={"previous_own": ["", ""]})
+    )
+    # models that do not read an extra context ignore it
+    ucc = load_model("ucc")
+    assert np.array_equal(
+        ucc.predict_proba(texts), ucc.predict_proba(texts, extra={"previous_own": previous})
+    )
+    with pytest.raises(ValueError):
+        client.predict_proba(texts, context, extra={"previous_own": ["only one"]})
 
 
 @pytest.mark.parametrize("name", ["nope", "../ucc", "UCC", "ucc.json", ""])

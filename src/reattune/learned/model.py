@@ -21,7 +21,7 @@ import threading
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -38,8 +38,10 @@ from reattune.learned.analyzers import (
 from reattune.learned.features import FEATURE_SETS, FeatureSet
 
 __all__ = [
+    "EXTRA_SOURCES",
     "FORMAT",
     "FORMAT_VERSION",
+    "SOURCES",
     "DenseBlock",
     "FeatureMatrix",
     "LinearTextModel",
@@ -59,7 +61,12 @@ MODELS_PACKAGE = "reattune.data.models"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _CACHE_LIMIT = 200_000
 
-Source = Literal["text", "context"]
+Source = Literal["text", "context", "previous_own"]
+SOURCES: tuple[str, ...] = ("text", "context", "previous_own")
+"""Texts a TF-IDF block can read: the text itself, its context (the other speaker's turn,
+or the post answered), or ``previous_own``: the same speaker's previous turn (an extra
+context, passed by name in ``extra``)."""
+EXTRA_SOURCES: tuple[str, ...] = ("previous_own",)
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -217,7 +224,9 @@ class LinearTextModel:
     probability distribution over the outputs, which are then the classes). ``context`` is
     whatever the model was trained with as the second text: the previous utterance of the
     other speaker (AnnoMI models) or the help-seeking post (EPITOME models); models without
-    context blocks ignore it, and missing context counts as an empty string.
+    context blocks ignore it, and missing context counts as an empty string. A model may also
+    read named extra contexts (``extra``, see :data:`EXTRA_SOURCES`), listed in
+    :attr:`extra_sources`; a missing one counts as empty strings.
     """
 
     name: str
@@ -243,6 +252,15 @@ class LinearTextModel:
             isinstance(b, TfidfBlock) and b.source == "context" for b in self.blocks
         )
 
+    @cached_property
+    def extra_sources(self) -> tuple[str, ...]:
+        """The named extra contexts (``extra=``) this model reads, in block order."""
+
+        named = [
+            b.source for b in self.blocks if isinstance(b, TfidfBlock) and b.source in EXTRA_SOURCES
+        ]
+        return tuple(dict.fromkeys(named))
+
     def output_index(self, output: str) -> int:
         try:
             return self.outputs.index(output)
@@ -257,22 +275,30 @@ class LinearTextModel:
         return ["" if c is None else c for c in context]
 
     def features(
-        self, texts: Sequence[str], context: Sequence[str | None] | None = None
+        self,
+        texts: Sequence[str],
+        context: Sequence[str | None] | None = None,
+        extra: Mapping[str, Sequence[str | None]] | None = None,
     ) -> FeatureMatrix:
         """The feature matrix (all blocks side by side) that the weights multiply."""
 
         if isinstance(texts, str):
             raise TypeError("texts must be a sequence of strings, not one string")
         contexts = self._contexts(texts, context)
+        sources: dict[str, Sequence[str]] = {"text": texts, "context": contexts}
+        for name in self.extra_sources:
+            sources[name] = self._contexts(texts, (extra or {}).get(name))
         parts: list[tuple[IntArray, IntArray, FloatArray]] = []
         for block in self.blocks:
             if isinstance(block, TfidfBlock):
-                parts.append(block.transform(contexts if block.source == "context" else texts))
+                parts.append(block.transform(sources[block.source]))
             else:
                 parts.append(block.transform(texts, contexts))
         rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
         cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
         values = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.float64)
+        if len(texts) <= 1:  # one row: the blocks' columns already follow one another
+            return FeatureMatrix(len(texts), self.n_features, rows, cols, values)
         # Each block's entries are sorted by row, then column, and the blocks' columns follow
         # one another: a stable sort by row alone puts them in (row, column) order.
         order = np.argsort(rows, kind="stable")
@@ -283,11 +309,13 @@ class LinearTextModel:
         texts: Sequence[str],
         context: Sequence[str | None] | None = None,
         outputs: Sequence[str] | None = None,
+        extra: Mapping[str, Sequence[str | None]] | None = None,
     ) -> FloatArray:
         """Linear scores, shape ``(len(texts), len(outputs))``; ``outputs`` (by default all
-        of the model's) names the columns, in order."""
+        of the model's) names the columns, in order; ``extra`` holds the named extra
+        contexts the model reads (:attr:`extra_sources`), one string or ``None`` per text."""
 
-        matrix = self.features(texts, context)
+        matrix = self.features(texts, context, extra)
         n = matrix.n_rows
         wanted = (
             list(range(len(self.outputs)))
@@ -309,14 +337,16 @@ class LinearTextModel:
         texts: Sequence[str],
         context: Sequence[str | None] | None = None,
         outputs: Sequence[str] | None = None,
+        extra: Mapping[str, Sequence[str | None]] | None = None,
     ) -> FloatArray:
         """Probabilities, shape ``(len(texts), len(outputs))``, every value in [0, 1];
-        ``outputs`` (by default all of the model's) names the columns, in order."""
+        ``outputs`` (by default all of the model's) names the columns, in order; ``extra``
+        as in :meth:`decision_function`."""
 
         if outputs is not None and self.kind == "softmax":
-            every = self.predict_proba(texts, context)
+            every = self.predict_proba(texts, context, extra=extra)
             return np.asarray(every[:, [self.output_index(o) for o in outputs]])
-        scores = self.decision_function(texts, context, outputs)
+        scores = self.decision_function(texts, context, outputs, extra)
         if self.kind == "softmax":
             scores = scores - scores.max(axis=1, keepdims=True)
             exp = np.exp(scores)
@@ -324,11 +354,14 @@ class LinearTextModel:
         return np.asarray(0.5 * (1.0 + np.tanh(0.5 * scores)), dtype=np.float64)
 
     def flags(
-        self, texts: Sequence[str], context: Sequence[str | None] | None = None
+        self,
+        texts: Sequence[str],
+        context: Sequence[str | None] | None = None,
+        extra: Mapping[str, Sequence[str | None]] | None = None,
     ) -> dict[str, NDArray[np.bool_]]:
         """For each output that has a decision threshold: probability >= threshold."""
 
-        proba = self.predict_proba(texts, context)
+        proba = self.predict_proba(texts, context, extra=extra)
         return {
             name: proba[:, self.output_index(name)] >= threshold
             for name, threshold in self.thresholds.items()
@@ -445,7 +478,7 @@ def model_from_parts(
             if analyzer not in ("word", "char_wb") and analyzer not in ANALYZERS:
                 raise ModelFormatError(f"unknown analyzer {analyzer!r}")
             source = _require(spec, "source")
-            if source not in ("text", "context"):
+            if source not in SOURCES:
                 raise ModelFormatError(f"unknown block source {source!r}")
             n = int(_require(spec, "n_features"))
             idf = np.asarray(_array(arrays, f"idf.{block_name}"), dtype=np.float64)
