@@ -89,7 +89,7 @@ STORE_DTYPE = np.float32
 class BlockSpec:
     name: str
     type: str  # "tfidf" | "dense"
-    source: str = "text"  # "text" | "context" (tfidf only)
+    source: str = "text"  # "text" | "context" | "previous_own" (tfidf only)
     analyzer: str = "word"
     ngram_range: tuple[int, int] = (1, 1)
     min_df: int = 2
@@ -137,11 +137,18 @@ class FeatureBuilder:
             [compute(t, c) for t, c in zip(texts, contexts, strict=True)], dtype=np.float64
         )
 
-    def _build(self, texts: Sequence[str], contexts: Sequence[str], fit: bool) -> sparse.csr_matrix:
+    def _build(
+        self,
+        texts: Sequence[str],
+        contexts: Sequence[str],
+        fit: bool,
+        extra: dict[str, list[str]] | None = None,
+    ) -> sparse.csr_matrix:
         blocks = []
+        sources: dict[str, Sequence[str]] = {"text": texts, "context": contexts, **(extra or {})}
         for spec in self.specs:
             if spec.type == "tfidf":
-                docs = contexts if spec.source == "context" else texts
+                docs = sources[spec.source]
                 if fit:
                     self.vectorizers[spec.name] = self._vectorizer(spec)
                     matrix = self.vectorizers[spec.name].fit_transform(docs)
@@ -159,11 +166,21 @@ class FeatureBuilder:
                 blocks.append(sparse.csr_matrix((raw - mean) / scale * spec.weight))
         return sparse.hstack(blocks, format="csr")
 
-    def fit_transform(self, texts: Sequence[str], contexts: Sequence[str]) -> sparse.csr_matrix:
-        return self._build(texts, contexts, fit=True)
+    def fit_transform(
+        self,
+        texts: Sequence[str],
+        contexts: Sequence[str],
+        extra: dict[str, list[str]] | None = None,
+    ) -> sparse.csr_matrix:
+        return self._build(texts, contexts, True, extra)
 
-    def transform(self, texts: Sequence[str], contexts: Sequence[str]) -> sparse.csr_matrix:
-        return self._build(texts, contexts, fit=False)
+    def transform(
+        self,
+        texts: Sequence[str],
+        contexts: Sequence[str],
+        extra: dict[str, list[str]] | None = None,
+    ) -> sparse.csr_matrix:
+        return self._build(texts, contexts, False, extra)
 
     def export(self) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
         metas: list[dict[str, Any]] = []
@@ -441,6 +458,10 @@ ANNOMI_THERAPIST_SPECS = (
     ),
     BlockSpec("hand", "dense", feature_set="mi_v1", weight=0.3),
 )
+# The client model's context is the therapist's last utterance that says something (not a
+# back-channel: read_annomi's substantive_contexts), and it also reads the client's own
+# previous utterance: sustain talk runs in stretches, and a long client turn is often cut
+# in two by a therapist's "Mm-hmm".
 ANNOMI_CLIENT_SPECS = (
     WORD,
     CHAR,
@@ -454,12 +475,23 @@ ANNOMI_CLIENT_SPECS = (
         weight=0.5,
     ),
     BlockSpec("hand", "dense", feature_set="mi_v1", weight=0.3),
+    BlockSpec(
+        "previous_own",
+        "tfidf",
+        source="previous_own",
+        analyzer="word",
+        ngram_range=(1, 2),
+        max_features=10000,
+        weight=0.5,
+    ),
 )
+ANNOMI_CONTEXT_RULES = {"therapist": "latest", "client": "substantive"}
 
 
 def _grouped_softmax_cv(
     texts: list[str],
     contexts: list[str],
+    previous: list[str],
     labels: np.ndarray,
     groups: np.ndarray,
     classes: Sequence[str],
@@ -476,9 +508,17 @@ def _grouped_softmax_cv(
 
     def fit_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
         builder = FeatureBuilder(specs)
-        x_train = builder.fit_transform([texts[i] for i in train], [contexts[i] for i in train])
+        x_train = builder.fit_transform(
+            [texts[i] for i in train],
+            [contexts[i] for i in train],
+            {"previous_own": [previous[i] for i in train]},
+        )
         coef, intercept = softmax_logistic(x_train, labels[train], classes, c, seed)
-        x_test = builder.transform([texts[i] for i in test], [contexts[i] for i in test])
+        x_test = builder.transform(
+            [texts[i] for i in test],
+            [contexts[i] for i in test],
+            {"previous_own": [previous[i] for i in test]},
+        )
         return softmax(x_test @ coef + intercept)
 
     proba = np.zeros((n, len(classes)))
@@ -514,7 +554,11 @@ def _train_annomi_role(
     data = read_annomi(path)
     idx = [i for i, s in enumerate(data.interlocutors) if s == role]
     texts = [data.texts[i] for i in idx]
-    contexts = [data.contexts[i] for i in idx]
+    rule = ANNOMI_CONTEXT_RULES[role]
+    context_source = data.substantive_contexts if rule == "substantive" else data.contexts
+    contexts = [context_source[i] for i in idx]
+    previous = [data.previous_own[i] for i in idx]
+    extra = {"previous_own": previous}
     source = data.behaviours if role == "therapist" else data.talk_types
     labels = np.asarray([source[i] for i in idx])
     groups = np.asarray([data.transcript_ids[i] for i in idx])
@@ -523,7 +567,7 @@ def _train_annomi_role(
         flush=True,
     )
     proba, decisions = _grouped_softmax_cv(
-        texts, contexts, labels, groups, classes, specs, c, targets, seed, folds
+        texts, contexts, previous, labels, groups, classes, specs, c, targets, seed, folds
     )
     cv: dict[str, float] = {}
     for t in targets:
@@ -540,7 +584,7 @@ def _train_annomi_role(
         threshold, _ = best_f1_threshold(labels == t, proba[:, list(classes).index(t)])
         thresholds[t] = round(min(max(threshold, 0.0), 1.0), 6)
     builder = FeatureBuilder(specs)
-    x_all = builder.fit_transform(texts, contexts)
+    x_all = builder.fit_transform(texts, contexts, extra)
     coef, intercept = softmax_logistic(x_all, labels, classes, c, seed)
     blocks, arrays = builder.export()
     arrays["coef"] = coef.astype(STORE_DTYPE)
@@ -562,7 +606,18 @@ def _train_annomi_role(
         "threshold_rule": "maximises F1 of the out-of-fold (grouped by session) probabilities",
         "input": {
             "text": f"one {role} utterance",
-            "context": "the most recent earlier utterance by the other speaker ('' if none)",
+            "context": (
+                "the most recent earlier utterance by the other speaker that is not a "
+                "back-channel (4 words or more; '' if none)"
+                if rule == "substantive"
+                else "the most recent earlier utterance by the other speaker ('' if none)"
+            ),
+            "context_rule": rule,
+            **(
+                {"previous_own": "the same speaker's previous utterance ('' if none)"}
+                if any(s.source == "previous_own" for s in specs)
+                else {}
+            ),
         },
         "blocks": blocks,
         "training": training_record(
@@ -589,8 +644,11 @@ def _train_annomi_role(
     def check(model: Any) -> float:
         step = max(1, len(texts) // 300)
         sample, sample_ctx = texts[::step], contexts[::step]
-        ours = model.decision_function(sample, sample_ctx)
-        ref = builder.transform(sample, sample_ctx) @ arrays["coef"].astype(np.float64)
+        sample_extra = {"previous_own": previous[::step]}
+        ours = model.decision_function(sample, sample_ctx, extra=sample_extra)
+        ref = builder.transform(sample, sample_ctx, sample_extra) @ arrays["coef"].astype(
+            np.float64
+        )
         return float(np.max(np.abs(ours - (ref + arrays["intercept"]))))
 
     result.check = check
@@ -629,12 +687,15 @@ def train_annomi(data_root: Path, seed: int, folds: int, cv_only: bool) -> list[
 # ---------------------------------------------------------------------------------------
 # EPITOME
 
+# The first sentence's words as their own block: an empathic reply usually opens with its
+# empathy (analyzers.first_sentence).
 EPITOME_SPECS = (
     WORD,
     CHAR,
+    BlockSpec("first_sentence", "tfidf", analyzer="first_sentence", min_df=2, weight=0.7),
     BlockSpec("hand", "dense", feature_set="empathy_v1", weight=0.3),
 )
-EPITOME_C = 1.0
+EPITOME_C = 2.0
 EPITOME_LEVELS = ("none", "weak", "strong")
 
 

@@ -7,7 +7,7 @@ import csv
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,15 +83,22 @@ class StubModel:
         self.thresholds = thresholds or {}
         self.metadata = metadata or {}
         self.seen: list[tuple[str, str | None]] = []
+        self.extra_seen: dict[str, list[str | None]] = {}
 
     def output_index(self, output: str) -> int:
         return self.outputs.index(output)
 
     def predict_proba(
-        self, texts: Sequence[str], context: Sequence[str | None] | None = None
+        self,
+        texts: Sequence[str],
+        context: Sequence[str | None] | None = None,
+        extra: Mapping[str, Sequence[str | None]] | None = None,
     ) -> np.ndarray:
         contexts = list(context) if context is not None else [None] * len(texts)
         self.seen.extend(zip(texts, contexts, strict=True))
+        for name, values in (extra or {}).items():
+            assert len(values) == len(texts)
+            self.extra_seen.setdefault(name, []).extend(values)
         rows = []
         for text in texts:
             if self.kind == "binary":
@@ -228,8 +235,33 @@ def test_annomi_by_hand(tmp_path: Path, stubs: dict[str, StubModel]) -> None:
     client_seen = dict(stubs["annomi_client"].seen)
     assert client_seen["sustain c1"] == "question t0"
     assert client_seen["neutral c0"] == ""
+    # each utterance's own previous one goes along as the previous_own extra context
+    assert stubs["annomi_client"].extra_seen["previous_own"] == ["", "sustain c1", "", "neutral c0"]
     # the bare '?' rule note: no '?' in any text, so that rule scores 0
     assert any("that rule scores 0.000" in note for note in report["notes"])
+
+
+def test_annomi_substantive_context_skips_back_channels(
+    tmp_path: Path, stubs: dict[str, StubModel]
+) -> None:
+    """A model whose input.context_rule is 'substantive' gets the other speaker's last
+    utterance of four words or more, not a back-channel that cut the turn."""
+
+    rows = [
+        [3, "high", "t", 0, "therapist", "00:00:01", "question what do you like", "question", ""],
+        [3, "high", "t", 1, "client", "00:00:02", "sustain it relaxes me", "n/a", "sustain"],
+        [3, "high", "t", 2, "therapist", "00:00:03", "other Mm-hmm.", "other", "n/a"],
+        [3, "high", "t", 3, "client", "00:00:04", "sustain and my friends", "n/a", "sustain"],
+    ]
+    path = write_csv(tmp_path / "annomi.csv", ANNOMI_HEADER, rows)
+    stubs["annomi_client"].metadata = {"input": {"context_rule": "substantive"}}
+    evaluate_annomi(path)
+    client_seen = dict(stubs["annomi_client"].seen)
+    assert client_seen["sustain and my friends"] == "question what do you like"
+    assert client_seen["sustain it relaxes me"] == "question what do you like"
+    # the therapist model keeps the latest utterance (its default rule)
+    therapist_seen = dict(stubs["annomi_therapist"].seen)
+    assert therapist_seen["other Mm-hmm."] == "sustain it relaxes me"
 
 
 def test_epitome_by_hand(tmp_path: Path, stubs: dict[str, StubModel]) -> None:
@@ -292,7 +324,8 @@ def test_shipped_ucc_model_on_a_tiny_file(tmp_path: Path) -> None:
 def test_shipped_annomi_models_on_a_tiny_file(tmp_path: Path) -> None:
     texts = [
         ("therapist", "How are you feeling about your drinking?", "question", ""),
-        ("client", "Work has been so stressful, I drink to cope.", "", "neutral"),
+        # (not "... I drink to cope": a reason to keep drinking is sustain talk in MI)
+        ("client", "Work has been so stressful lately.", "", "neutral"),
         (
             "therapist",
             "It sounds like work stress and drinking go together for you.",

@@ -119,6 +119,33 @@ def test_context_use_is_declared() -> None:
     assert not load_model("ucc").uses_context
     assert load_model("annomi_therapist").uses_context
     assert load_model("epitome_explorations").uses_context
+    assert load_model("ucc").extra_sources == ()
+    client = load_model("annomi_client")
+    assert client.extra_sources == ("previous_own",)
+    assert client.metadata["input"]["context_rule"] == "substantive"
+    assert load_model("annomi_therapist").metadata["input"]["context_rule"] == "latest"
+
+
+def test_extra_context_changes_scores_and_defaults_to_empty() -> None:
+    client = load_model("annomi_client")
+    texts = ["Yeah, and I just like it.", "I want to quit."]
+    context = ["What do you enjoy about smoking?"] * 2
+    previous = ["It relaxes me after work, I don't want to give that up.", None]
+    with_previous = client.predict_proba(texts, context, extra={"previous_own": previous})
+    without = client.predict_proba(texts, context)
+    assert not np.allclose(with_previous[0], without[0])
+    # a missing extra context counts as empty strings, like a None entry
+    assert np.allclose(with_previous[1], without[1], atol=1e-12)
+    assert np.allclose(
+        without, client.predict_proba(texts, context, extra={"previous_own": ["", ""]})
+    )
+    # models that do not read an extra context ignore it
+    ucc = load_model("ucc")
+    assert np.array_equal(
+        ucc.predict_proba(texts), ucc.predict_proba(texts, extra={"previous_own": previous})
+    )
+    with pytest.raises(ValueError):
+        client.predict_proba(texts, context, extra={"previous_own": ["only one"]})
 
 
 @pytest.mark.parametrize("name", ["nope", "../ucc", "UCC", "ucc.json", ""])
@@ -282,3 +309,42 @@ def test_inconsistent_model_parts_are_refused(change: object, message: str) -> N
     change(meta, arrays)  # type: ignore[operator]
     with pytest.raises(ModelFormatError, match=message):
         model_from_parts(meta, arrays)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_all_tfidf_blocks_at_once_equal_block_by_block(name: str) -> None:
+    """features() computes every TF-IDF block in one pass; each block's own transform is
+    the reference, and the values must be the very same floats."""
+
+    from reattune.learned.model import TfidfBlock
+
+    model = load_model(name)
+    texts = [*make_texts(120, seed=5), "", "ok", "Tell me more. I'm so sorry!"]
+    contexts = texts[::-1]
+    sources = {"text": texts, "context": contexts, "previous_own": texts[3:] + texts[:3]}
+    parts = [
+        block.transform(sources[block.source])
+        for block in model.blocks
+        if isinstance(block, TfidfBlock)
+    ]
+    rows = np.concatenate([p[0] for p in parts])
+    cols = np.concatenate([p[1] for p in parts])
+    values = np.concatenate([p[2] for p in parts])
+    order = np.lexsort((cols, rows))
+    fused = model._tfidf(sources, len(texts))
+    assert np.array_equal(fused[0], rows[order])
+    assert np.array_equal(fused[1], cols[order])
+    assert np.array_equal(fused[2], values[order])
+    for k in (0, 7, len(texts) - 1):  # one turn alone: the same floats as in the batch
+        alone = model._tfidf({key: [v[k]] for key, v in sources.items()}, 1)
+        assert np.array_equal(alone[2], fused[2][fused[0] == k])
+    # a large batch (block by block) holds, row by row, the very entries of a lone turn
+    # (all blocks at once)
+    extra = {"previous_own": sources["previous_own"]}
+    batch = model.features(texts, contexts, extra)
+    for k in (0, 9, len(texts) - 1):
+        alone = model.features(
+            [texts[k]], [contexts[k]], {"previous_own": [extra["previous_own"][k]]}
+        )
+        assert np.array_equal(alone.cols, batch.cols[batch.rows == k])
+        assert np.array_equal(alone.values, batch.values[batch.rows == k])

@@ -44,12 +44,14 @@ def _sklearn_vectorizer(block: TfidfBlock) -> object:
 
 
 def _reference(model: LinearTextModel, texts: list[str], contexts: list[str]) -> object:
-    """scikit-learn's feature matrix for ``model``'s blocks (dense blocks computed as given)."""
+    """scikit-learn's feature matrix for ``model``'s blocks (dense blocks computed as given);
+    extra contexts (``previous_own``) are the contexts reversed."""
 
+    sources = {"text": texts, "context": contexts, "previous_own": contexts[::-1]}
     parts = []
     for block in model.blocks:
         if isinstance(block, TfidfBlock):
-            docs = contexts if block.source == "context" else texts
+            docs = sources[block.source]
             parts.append(_sklearn_vectorizer(block).transform(docs) * block.weight)
         else:
             assert isinstance(block, DenseBlock)
@@ -59,7 +61,7 @@ def _reference(model: LinearTextModel, texts: list[str], contexts: list[str]) ->
 
 
 def _ours(model: LinearTextModel, texts: list[str], contexts: list[str]) -> object:
-    m = model.features(texts, contexts)
+    m = model.features(texts, contexts, {"previous_own": contexts[::-1]})
     return sparse.csr_matrix((m.values, (m.rows, m.cols)), shape=(m.n_rows, m.n_cols))
 
 
@@ -111,9 +113,10 @@ def test_shipped_model_features_and_scores_match_sklearn(name: str) -> None:
     assert ours.shape == ref.shape
     assert abs(ours - ref).max() < 1e-9
     ref_scores = ref @ model.coef + model.intercept
-    scores = model.decision_function(texts, contexts)
+    extra = {"previous_own": contexts[::-1]}
+    scores = model.decision_function(texts, contexts, extra=extra)
     assert np.max(np.abs(scores - ref_scores)) < 1e-6
-    proba = model.predict_proba(texts, contexts)
+    proba = model.predict_proba(texts, contexts, extra=extra)
     if model.kind == "binary":
         ref_proba = 1.0 / (1.0 + np.exp(-ref_scores))
     else:
@@ -186,3 +189,21 @@ def test_freshly_fitted_vectorizers_match(texts: list[str]) -> None:
     assert np.max(np.abs(model.decision_function(probe) - expected)) < 1e-9
     # scoring again hits the per-word cache and must not change anything
     assert np.max(np.abs(model.decision_function(probe) - expected)) < 1e-9
+
+
+def test_first_sentence_analyzer() -> None:
+    from reattune.learned.analyzers import first_sentence
+
+    assert first_sentence("") == []
+    assert first_sentence("   ") == []
+    assert first_sentence("I'm SO sorry. That sounds hard!") == [
+        "FS_so",
+        "FS_sorry",
+        "FS2_so_sorry",
+        "FIRST_so",
+        "FIRST2_so_sorry",
+    ]
+    # one word: no pair; a sentence ends at . ? or ! followed by white space
+    assert first_sentence("Hugs! x") == ["FS_hugs", "FIRST_hugs"]
+    # tokens as scikit-learn finds them: one-letter words are not tokens
+    assert first_sentence("e.g. this") == []

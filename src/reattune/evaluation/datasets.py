@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,11 +26,13 @@ __all__ = [
     "ANNOMI_BEHAVIOURS",
     "ANNOMI_TALK_TYPES",
     "EPITOME_MECHANISMS",
+    "SUBSTANTIVE_WORDS",
     "UCC_ATTRIBUTES",
     "AnnomiData",
     "EpitomeData",
     "UccData",
     "find_epitome_files",
+    "is_substantive",
     "read_annomi",
     "read_epitome",
     "read_ucc",
@@ -69,6 +72,21 @@ class UccData:
     """Per attribute, the annotators' confidence in the majority label (when present)."""
 
 
+SUBSTANTIVE_WORDS = 4
+"""An utterance of fewer words is a back-channel ("Mm-hmm.", "Yeah, okay."), not context.
+
+Transcripts cut a client's long turn wherever the therapist says "Mm-hmm": the turn the
+client is answering is then the therapist's last utterance that said something."""
+
+_SIMPLE_WORD = re.compile(r"[a-z0-9']+")
+
+
+def is_substantive(text: str) -> bool:
+    """Whether ``text`` has :data:`SUBSTANTIVE_WORDS` words or more (not a back-channel)."""
+
+    return len(_SIMPLE_WORD.findall(text.lower())) >= SUBSTANTIVE_WORDS
+
+
 @dataclass(frozen=True)
 class AnnomiData:
     path: Path
@@ -83,6 +101,12 @@ class AnnomiData:
     """Therapist rows: one of :data:`ANNOMI_BEHAVIOURS`; client rows: ``""``."""
     talk_types: list[str]
     """Client rows: one of :data:`ANNOMI_TALK_TYPES`; therapist rows: ``""``."""
+    substantive_contexts: list[str]
+    """The most recent earlier utterance by the other speaker in the same session that says
+    something (:data:`SUBSTANTIVE_WORDS` words or more), skipping back-channels such as
+    "Mm-hmm." or "Yeah." ("" if none)."""
+    previous_own: list[str]
+    """The same speaker's previous utterance in the same session ("" if none)."""
 
 
 @dataclass(frozen=True)
@@ -319,15 +343,23 @@ def read_annomi(path: Path | str) -> AnnomiData:
         first_seen.setdefault(record[1], len(first_seen))
     records.sort(key=lambda r: (first_seen[r[1]], _utterance_key(r[2]), r[0]))
     contexts: list[str] = []
+    substantive: list[str] = []
+    previous_own: list[str] = []
     last: dict[str, str] = {}
+    last_substantive: dict[str, str] = {}
     current: str | None = None
     for _, transcript, _, speaker, text, _, _ in records:
         if transcript != current:
             current = transcript
             last = {}
+            last_substantive = {}
         other = "client" if speaker == "therapist" else "therapist"
         contexts.append(last.get(other, ""))
+        substantive.append(last_substantive.get(other, ""))
+        previous_own.append(last.get(speaker, ""))
         last[speaker] = text
+        if is_substantive(text):
+            last_substantive[speaker] = text
     return AnnomiData(
         path=path,
         sha256=digest,
@@ -337,6 +369,8 @@ def read_annomi(path: Path | str) -> AnnomiData:
         contexts=contexts,
         behaviours=[r[5] for r in records],
         talk_types=[r[6] for r in records],
+        substantive_contexts=substantive,
+        previous_own=previous_own,
     )
 
 

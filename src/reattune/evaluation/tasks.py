@@ -11,7 +11,7 @@ the in-sample figures, are the honest estimate.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,13 +81,17 @@ def _clean(value: float) -> float | None:
 
 
 def _batched_proba(
-    model: LinearTextModel, texts: Sequence[str], contexts: Sequence[str] | None = None
+    model: LinearTextModel,
+    texts: Sequence[str],
+    contexts: Sequence[str] | None = None,
+    extra: Mapping[str, Sequence[str]] | None = None,
 ) -> np.ndarray:
     parts = []
     for start in range(0, len(texts), _BATCH):
         chunk = texts[start : start + _BATCH]
         ctx = contexts[start : start + _BATCH] if contexts is not None else None
-        parts.append(model.predict_proba(chunk, ctx))
+        more = {k: v[start : start + _BATCH] for k, v in (extra or {}).items()}
+        parts.append(model.predict_proba(chunk, ctx, extra=more))
     if not parts:
         return np.zeros((0, len(model.outputs)))
     return np.concatenate(parts, axis=0)
@@ -151,8 +155,11 @@ def evaluate_annomi(path: Path | str) -> Report:
     """F1 of therapist questions and reflections, and of client sustain talk (AnnoMI CSV).
 
     Question and reflection are scored over the therapist utterances, sustain over the
-    client utterances; each utterance's context is the most recent earlier utterance of the
-    other speaker in the same session.
+    client utterances. Each utterance's context is the most recent earlier utterance of the
+    other speaker in the same session, or, for a model whose ``input.context_rule`` is
+    ``substantive``, the most recent one that is not a back-channel
+    (:func:`~reattune.evaluation.datasets.is_substantive`); a model that reads the
+    speaker's own previous utterance (``previous_own``) gets it too.
     """
 
     data = read_annomi(Path(path))
@@ -170,8 +177,11 @@ def evaluate_annomi(path: Path | str) -> Report:
         idx = np.flatnonzero(roles == role)
         counts[role] = int(idx.size)
         texts = [data.texts[i] for i in idx]
-        contexts = [data.contexts[i] for i in idx]
-        proba = _batched_proba(model, texts, contexts)
+        rule = model.metadata.get("input", {}).get("context_rule", "latest")
+        source = data.substantive_contexts if rule == "substantive" else data.contexts
+        contexts = [source[i] for i in idx]
+        extra = {"previous_own": [data.previous_own[i] for i in idx]}
+        proba = _batched_proba(model, texts, contexts, extra)
         for target in targets:
             truth = np.asarray([labels[i] == target for i in idx], dtype=bool)
             pred = proba[:, model.output_index(target)] >= model.thresholds[target]

@@ -22,6 +22,7 @@ __all__ = [
     "SKLEARN_TOKEN_PATTERN",
     "char_wb_ngrams",
     "char_wb_word_ngrams",
+    "first_sentence",
     "mi_markers",
     "sentences",
     "word_ngrams",
@@ -170,5 +171,28 @@ def mi_markers(text: str) -> list[str]:
     return out
 
 
-ANALYZERS: dict[str, Analyzer] = {"mi_markers": mi_markers}
+def first_sentence(text: str) -> list[str]:
+    """Words of a response's first sentence, as their own features.
+
+    An empathic reply usually opens with its empathy ("I'm so sorry you're going through
+    this", "That sounds exhausting."); the same words later in a long reply are often about
+    something else. So the first sentence's words (``FS_``), its word pairs (``FS2_``) and its
+    opening one and two words (``FIRST_``, ``FIRST2_``) are counted apart from the reply's
+    other words. Tokens as scikit-learn's word analyzer finds them, lower-cased.
+    """
+
+    parts = sentences(text)
+    if not parts:
+        return []
+    toks = word_tokens(parts[0])
+    out = ["FS_" + w for w in toks]
+    out.extend([f"FS2_{a}_{b}" for a, b in pairwise(toks)])
+    if toks:
+        out.append("FIRST_" + toks[0])
+    if len(toks) > 1:
+        out.append(f"FIRST2_{toks[0]}_{toks[1]}")
+    return out
+
+
+ANALYZERS: dict[str, Analyzer] = {"mi_markers": mi_markers, "first_sentence": first_sentence}
 """Custom (non-scikit-learn) analyzers by the name a model file uses."""

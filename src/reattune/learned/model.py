@@ -21,7 +21,7 @@ import threading
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -38,8 +38,10 @@ from reattune.learned.analyzers import (
 from reattune.learned.features import FEATURE_SETS, FeatureSet
 
 __all__ = [
+    "EXTRA_SOURCES",
     "FORMAT",
     "FORMAT_VERSION",
+    "SOURCES",
     "DenseBlock",
     "FeatureMatrix",
     "LinearTextModel",
@@ -58,8 +60,17 @@ MODELS_PACKAGE = "reattune.data.models"
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _CACHE_LIMIT = 200_000
+_FUSED_MAX_DOCS = 8
+"""Up to this many texts, all TF-IDF blocks are computed in one pass of numpy calls (a turn
+costs one fixed overhead instead of one per block); larger batches go block by block, where
+sorting each block's smaller key array is faster."""
 
-Source = Literal["text", "context"]
+Source = Literal["text", "context", "previous_own"]
+SOURCES: tuple[str, ...] = ("text", "context", "previous_own")
+"""Texts a TF-IDF block can read: the text itself, its context (the other speaker's turn,
+or the post answered), or ``previous_own``: the same speaker's previous turn (an extra
+context, passed by name in ``extra``)."""
+EXTRA_SOURCES: tuple[str, ...] = ("previous_own",)
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -217,7 +228,9 @@ class LinearTextModel:
     probability distribution over the outputs, which are then the classes). ``context`` is
     whatever the model was trained with as the second text: the previous utterance of the
     other speaker (AnnoMI models) or the help-seeking post (EPITOME models); models without
-    context blocks ignore it, and missing context counts as an empty string.
+    context blocks ignore it, and missing context counts as an empty string. A model may also
+    read named extra contexts (``extra``, see :data:`EXTRA_SOURCES`), listed in
+    :attr:`extra_sources`; a missing one counts as empty strings.
     """
 
     name: str
@@ -243,6 +256,15 @@ class LinearTextModel:
             isinstance(b, TfidfBlock) and b.source == "context" for b in self.blocks
         )
 
+    @cached_property
+    def extra_sources(self) -> tuple[str, ...]:
+        """The named extra contexts (``extra=``) this model reads, in block order."""
+
+        named = [
+            b.source for b in self.blocks if isinstance(b, TfidfBlock) and b.source in EXTRA_SOURCES
+        ]
+        return tuple(dict.fromkeys(named))
+
     def output_index(self, output: str) -> int:
         try:
             return self.outputs.index(output)
@@ -257,37 +279,127 @@ class LinearTextModel:
         return ["" if c is None else c for c in context]
 
     def features(
-        self, texts: Sequence[str], context: Sequence[str | None] | None = None
+        self,
+        texts: Sequence[str],
+        context: Sequence[str | None] | None = None,
+        extra: Mapping[str, Sequence[str | None]] | None = None,
     ) -> FeatureMatrix:
         """The feature matrix (all blocks side by side) that the weights multiply."""
 
         if isinstance(texts, str):
             raise TypeError("texts must be a sequence of strings, not one string")
         contexts = self._contexts(texts, context)
-        parts: list[tuple[IntArray, IntArray, FloatArray]] = []
+        sources: dict[str, Sequence[str]] = {"text": texts, "context": contexts}
+        for name in self.extra_sources:
+            sources[name] = self._contexts(texts, (extra or {}).get(name))
+        parts: list[tuple[IntArray, IntArray, FloatArray]]
+        if len(texts) <= _FUSED_MAX_DOCS:
+            parts = [self._tfidf(sources, len(texts))]
+        else:
+            parts = [
+                block.transform(sources[block.source])
+                for block in self.blocks
+                if isinstance(block, TfidfBlock)
+            ]
         for block in self.blocks:
-            if isinstance(block, TfidfBlock):
-                parts.append(block.transform(contexts if block.source == "context" else texts))
-            else:
+            if isinstance(block, DenseBlock):
                 parts.append(block.transform(texts, contexts))
         rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
         cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
         values = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.float64)
-        # Each block's entries are sorted by row, then column, and the blocks' columns follow
-        # one another: a stable sort by row alone puts them in (row, column) order.
+        if len(texts) <= 1 or len(parts) == 1:  # already sorted by row
+            return FeatureMatrix(len(texts), self.n_features, rows, cols, values)
+        # Each part's entries are sorted by row, then column, and the parts' columns follow
+        # one another except the dense blocks', which come last: a stable sort by row alone
+        # puts, within a row, the TF-IDF entries (by column) before the dense ones, in the
+        # same order as for one text alone (so a batch scores each text as if alone).
         order = np.argsort(rows, kind="stable")
         return FeatureMatrix(len(texts), self.n_features, rows[order], cols[order], values[order])
+
+    @cached_property
+    def _tfidf_layout(self) -> tuple[tuple[TfidfBlock, ...], FloatArray, IntArray, FloatArray]:
+        """The TF-IDF blocks; the IDF of every model column (0 for dense ones); the index
+        (among the TF-IDF blocks) of the block owning each column; each block's weight."""
+
+        tfidf = tuple(b for b in self.blocks if isinstance(b, TfidfBlock))
+        idf = np.zeros(self.n_features, dtype=np.float64)
+        owner = np.zeros(self.n_features, dtype=np.int64)
+        for k, block in enumerate(tfidf):
+            idf[block.offset : block.offset + block.n_features] = block.idf
+            owner[block.offset : block.offset + block.n_features] = k
+        weights = np.asarray([b.weight for b in tfidf], dtype=np.float64)
+        return tfidf, idf, owner, weights
+
+    @cached_property
+    def _tfidf_offsets(self) -> IntArray:
+        """The first model column of each TF-IDF block."""
+
+        return np.asarray(
+            [b.offset for b in self.blocks if isinstance(b, TfidfBlock)], dtype=np.int64
+        )
+
+    def _tfidf(
+        self, sources: Mapping[str, Sequence[str]], n_docs: int
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """(row, column, value) of every TF-IDF block at once, sorted by row then column.
+
+        The same arithmetic as :meth:`TfidfBlock.transform` block by block (so the values
+        are bit for bit the same), but one pass of numpy calls for all blocks: a turn costs
+        one set of array operations, not one per block.
+        """
+
+        tfidf, idf, owner, weights = self._tfidf_layout
+        n_blocks = len(tfidf)
+        lengths: list[int] = []
+        ids: list[int] = []
+        docs = [sources[block.source] for block in tfidf]
+        term_ids = [block.term_ids for block in tfidf]
+        for d in range(n_docs):  # doc by doc, block by block: the order of ``lengths``
+            for k in range(n_blocks):
+                found = term_ids[k](docs[k][d])
+                lengths.append(len(found))
+                ids.extend(found)
+        if not ids:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty.copy(), np.zeros(0, dtype=np.float64)
+        n_cols = self.n_features
+        counts_of = np.asarray(lengths, dtype=np.int64)
+        doc_of = np.repeat(np.arange(n_docs, dtype=np.int64).repeat(n_blocks), counts_of)
+        offsets = np.repeat(np.tile(self._tfidf_offsets, n_docs), counts_of)
+        keys = doc_of * n_cols + (np.asarray(ids, dtype=np.int64) + offsets)
+        unique, counts = np.unique(keys, return_counts=True)
+        rows = unique // n_cols
+        cols = unique % n_cols
+        blocks = owner[cols]
+        tf = counts.astype(np.float64)
+        if all(b.sublinear_tf for b in tfidf):
+            tf = np.log(tf) + 1.0
+        elif any(b.sublinear_tf for b in tfidf):
+            sublinear = np.asarray([b.sublinear_tf for b in tfidf])[blocks]
+            tf = np.where(sublinear, np.log(tf) + 1.0, tf)
+        values = tf * idf[cols]
+        row_block = rows * n_blocks + blocks
+        norms = np.sqrt(
+            np.bincount(row_block, weights=values * values, minlength=n_docs * n_blocks)
+        )
+        norms[norms == 0.0] = 1.0
+        values = values / norms[row_block]
+        if np.any(weights != 1.0):
+            values = values * weights[blocks]
+        return rows, cols, values
 
     def decision_function(
         self,
         texts: Sequence[str],
         context: Sequence[str | None] | None = None,
         outputs: Sequence[str] | None = None,
+        extra: Mapping[str, Sequence[str | None]] | None = None,
     ) -> FloatArray:
         """Linear scores, shape ``(len(texts), len(outputs))``; ``outputs`` (by default all
-        of the model's) names the columns, in order."""
+        of the model's) names the columns, in order; ``extra`` holds the named extra
+        contexts the model reads (:attr:`extra_sources`), one string or ``None`` per text."""
 
-        matrix = self.features(texts, context)
+        matrix = self.features(texts, context, extra)
         n = matrix.n_rows
         wanted = (
             list(range(len(self.outputs)))
@@ -309,14 +421,16 @@ class LinearTextModel:
         texts: Sequence[str],
         context: Sequence[str | None] | None = None,
         outputs: Sequence[str] | None = None,
+        extra: Mapping[str, Sequence[str | None]] | None = None,
     ) -> FloatArray:
         """Probabilities, shape ``(len(texts), len(outputs))``, every value in [0, 1];
-        ``outputs`` (by default all of the model's) names the columns, in order."""
+        ``outputs`` (by default all of the model's) names the columns, in order; ``extra``
+        as in :meth:`decision_function`."""
 
         if outputs is not None and self.kind == "softmax":
-            every = self.predict_proba(texts, context)
+            every = self.predict_proba(texts, context, extra=extra)
             return np.asarray(every[:, [self.output_index(o) for o in outputs]])
-        scores = self.decision_function(texts, context, outputs)
+        scores = self.decision_function(texts, context, outputs, extra)
         if self.kind == "softmax":
             scores = scores - scores.max(axis=1, keepdims=True)
             exp = np.exp(scores)
@@ -324,11 +438,14 @@ class LinearTextModel:
         return np.asarray(0.5 * (1.0 + np.tanh(0.5 * scores)), dtype=np.float64)
 
     def flags(
-        self, texts: Sequence[str], context: Sequence[str | None] | None = None
+        self,
+        texts: Sequence[str],
+        context: Sequence[str | None] | None = None,
+        extra: Mapping[str, Sequence[str | None]] | None = None,
     ) -> dict[str, NDArray[np.bool_]]:
         """For each output that has a decision threshold: probability >= threshold."""
 
-        proba = self.predict_proba(texts, context)
+        proba = self.predict_proba(texts, context, extra=extra)
         return {
             name: proba[:, self.output_index(name)] >= threshold
             for name, threshold in self.thresholds.items()
@@ -445,7 +562,7 @@ def model_from_parts(
             if analyzer not in ("word", "char_wb") and analyzer not in ANALYZERS:
                 raise ModelFormatError(f"unknown analyzer {analyzer!r}")
             source = _require(spec, "source")
-            if source not in ("text", "context"):
+            if source not in SOURCES:
                 raise ModelFormatError(f"unknown block source {source!r}")
             n = int(_require(spec, "n_features"))
             idf = np.asarray(_array(arrays, f"idf.{block_name}"), dtype=np.float64)
