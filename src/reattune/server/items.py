@@ -73,33 +73,53 @@ def relation(db: Session, caller: Caller, item: Item) -> str | None:
     if item.couple_id is None:
         return None
     couple = db.get(Couple, item.couple_id)
-    if couple is None or item.owner_id not in (couple.partner_a_id, couple.partner_b_id):
+    if couple is None:
         return None
-    if (
-        caller.role == Role.PARTNER
-        and item.share_partner
-        and caller.user_id in (couple.partner_a_id, couple.partner_b_id)
-    ):
+    return _relation(
+        caller,
+        item.owner_id,
+        item.share_partner,
+        item.share_therapist,
+        (couple.partner_a_id, couple.partner_b_id, couple.therapist_id),
+    )
+
+
+def _relation(
+    caller: Caller,
+    owner_id: str,
+    share_partner: bool,
+    share_therapist: bool,
+    couple: tuple[str | None, str | None, str | None] | None,
+) -> str | None:
+    """The rule itself, on plain values: ``couple`` is the item's couple as (partner A,
+    partner B, therapist), None when the item belongs to none."""
+    if owner_id == caller.user_id:
+        return "owner"
+    if couple is None:
+        return None
+    partner_a, partner_b, therapist = couple
+    if owner_id not in (partner_a, partner_b):
+        return None
+    if caller.role == Role.PARTNER and share_partner and caller.user_id in (partner_a, partner_b):
         return "partner"
-    if (
-        caller.role == Role.THERAPIST
-        and item.share_therapist
-        and couple.therapist_id == caller.user_id
-    ):
+    if caller.role == Role.THERAPIST and share_therapist and therapist == caller.user_id:
         return "therapist"
     return None
 
 
 def _visible_to(caller: Caller) -> Any:
-    """The same rule as :func:`relation`, as a query condition (for lists)."""
+    """The same rule as :func:`relation`, as a query condition (for lists). Written as
+    "mine, or shared in one of my couples" so that the database looks items up by owner and
+    by couple (both indexed) instead of reading every item of every couple."""
     mine = Item.owner_id == caller.user_id
     if caller.role == Role.PARTNER:
-        in_couple = or_(
-            Couple.partner_a_id == caller.user_id, Couple.partner_b_id == caller.user_id
+        couples = select(Couple.id).where(
+            or_(Couple.partner_a_id == caller.user_id, Couple.partner_b_id == caller.user_id)
         )
-        return or_(mine, and_(Item.share_partner, in_couple))
+        return or_(mine, and_(Item.couple_id.in_(couples), Item.share_partner))
     if caller.role == Role.THERAPIST:
-        return or_(mine, and_(Item.share_therapist, Couple.therapist_id == caller.user_id))
+        couples = select(Couple.id).where(Couple.therapist_id == caller.user_id)
+        return or_(mine, and_(Item.couple_id.in_(couples), Item.share_therapist))
     return mine
 
 
@@ -392,20 +412,50 @@ def get_item(ctx: Context, db: Session, caller: Caller, item_id: str) -> ItemVie
     return _view(ctx, db, item, rel)
 
 
+_I = Item.__table__.c
+_C = Couple.__table__.c
+_LIST_COLUMNS = (
+    _I.id,
+    _I.owner_id,
+    _I.kind,
+    _I.created_at,
+    _I.updated_at,
+    _I.share_partner,
+    _I.share_therapist,
+    _I.kek_id,
+    _I.wrapped_key,
+    _I.title_enc,
+    _C.id,
+    _C.partner_a_id,
+    _C.partner_b_id,
+    _C.therapist_id,
+)
+
+
 def list_items(ctx: Context, db: Session, caller: Caller) -> list[ItemView]:
+    """Every item the caller may see, as summaries (title, no content). One query with each
+    item's couple, then the rule of :func:`relation` again on every row: the query's
+    condition narrows, the rule decides. Plain rows, not ORM objects: a list can hold
+    hundreds of items, and loading each as an object (and its couple once per item) cost
+    ~100 µs an item."""
     if caller.role == Role.ADMIN:
         raise AccessDeniedError("administrators do not see people's items")
     rows = db.execute(
-        select(Item)
+        select(*_LIST_COLUMNS)
+        .select_from(Item)
         .outerjoin(Couple, Couple.id == Item.couple_id)
         .where(_visible_to(caller))
         .order_by(Item.created_at, Item.id)
-    ).scalars()
+    ).all()
     out = []
-    for item in rows:
-        rel = relation(db, caller, item)  # the same rule again, object by object
-        if rel is not None:
-            out.append(_view(ctx, db, item, rel, full=False))
+    for iid, owner, kind, created, updated, sp, st, kek_id, wrapped, title_enc, *couple in rows:
+        pair = None if couple[0] is None else (couple[1], couple[2], couple[3])
+        rel = _relation(caller, owner, sp, st, pair)  # the same rule again, row by row
+        if rel is None:
+            continue
+        dek = ctx.data_key("items", iid, kek_id, wrapped)
+        title = ctx.open_json(dek, title_enc, table="items", column="title", row=iid, owner=owner)
+        out.append(ItemView(iid, kind, rel, title, created, updated, sp, st))
     ctx.record(db, caller.user_id, "read", "items")
     return out
 
