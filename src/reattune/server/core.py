@@ -24,14 +24,13 @@ from reattune.errors import NotFoundError
 from reattune.server.config import ServerConfig
 from reattune.server.storage.audit import AuditTrail, Pending
 from reattune.server.storage.crypto import KeyRing, RecordKey, load_secret_file
-from reattune.server.storage.db import TurnQueue, make_engine, make_sessions, migrate
+from reattune.server.storage.db import CommitGroups, Group, make_engine, make_sessions, migrate
 
 __all__ = ["Caller", "Context", "Passwords", "Role"]
 
 
 _PENDING = "reattune.audit"
-TURNS = 4
-"""Transactions at once in one process on PostgreSQL (SQLite: one; see ``TurnQueue``)."""
+_GROUP = "reattune.group"
 
 
 class Role:
@@ -94,10 +93,10 @@ class Context:
             migrate(self.engine)
         self.sessions: sessionmaker[Session] = make_sessions(self.engine)
         self.audit_on_commit(self.sessions)
-        self._turns = TurnQueue(1 if self.engine.dialect.name == "sqlite" else TURNS)
         self.keys = KeyRing.load(config.kek_file)
         audit_key = load_secret_file(config.audit_key_file, env="REATTUNE_AUDIT_KEY")
         self.audit = AuditTrail(audit_key)
+        self.groups = CommitGroups(self.engine, self.audit.append)
         self._pepper = hmac.new(audit_key, b"reattune-throttle", hashlib.sha256).digest()
         self.passwords = Passwords(config)
 
@@ -110,37 +109,44 @@ class Context:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed when the block ends, rolled back on an error (a
-        refusal's audit row is committed before the refusal is raised; see :meth:`deny`)."""
-        self._turns.acquire()
-        try:
-            db = self.sessions()
+        """One unit of work: kept when the block ends, rolled back on an error (a refusal's
+        audit row is committed before the refusal is raised; see :meth:`deny`).
+
+        It runs in a savepoint of a transaction shared with the other requests of the
+        moment, and returns only once that transaction has committed (see
+        ``CommitGroups``): what a caller was told is done is on disk."""
+        with self.groups.member() as group:
+            db = self.sessions(bind=group.conn, join_transaction_mode="create_savepoint")
+            db.info[_GROUP] = group
             try:
                 yield db
                 db.commit()
             except BaseException:
-                db.rollback()
+                try:
+                    db.rollback()
+                except BaseException:
+                    group.poisoned = True
+                    raise
                 raise
             finally:
                 db.close()
-        finally:
-            self._turns.release()
 
     def audit_on_commit(self, sessions: sessionmaker[Session]) -> None:
-        """Audit rows recorded in a session are chained and written when it commits (in
-        the same transaction, after its other changes), and dropped when it rolls back:
-        the chain head stays locked only for the end of each transaction."""
+        """Audit rows recorded in a unit of work are handed to its group when the unit
+        commits (its savepoint is released) and dropped when it rolls back; the group
+        chains and writes them in the same transaction, just before committing it, so the
+        chain head is locked once per group, at its very end."""
 
-        def write(db: Session) -> None:
+        def hand_over(db: Session) -> None:
             pending: list[Pending] = db.info.pop(_PENDING, [])
-            if pending:
-                db.flush()
-                self.audit.append(db, pending)
+            group: Group | None = db.info.get(_GROUP)
+            if pending and group is not None:
+                group.payload.extend(pending)
 
         def drop(db: Session, _previous: Any = None) -> None:
             db.info.pop(_PENDING, None)
 
-        event.listen(sessions, "before_commit", write)
+        event.listen(sessions, "after_commit", hand_over)
         event.listen(sessions, "after_soft_rollback", drop)
 
     def record(
@@ -152,7 +158,7 @@ class Context:
         object_id: str | None = None,
         outcome: str = "ok",
     ) -> None:
-        """Audit an action: the row is written when ``db`` commits (see
+        """Audit an action: the row is written with the transaction ``db`` belongs to (see
         :meth:`audit_on_commit`)."""
         at = self.now().isoformat(timespec="microseconds")
         pending = Pending(at, actor, action, object_type, object_id, outcome)
