@@ -10,6 +10,8 @@ audited. Owner and couple come from the session, never from the request.
 from __future__ import annotations
 
 import base64
+import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +43,8 @@ __all__ = [
     "list_items",
     "set_sharing",
 ]
+
+log = logging.getLogger("reattune.server.jobs")
 
 KINDS = ("conversation", "prep", "timeout", "csi4", "screening")
 CSI4_RANGES = ((0, 6), (0, 5), (0, 5), (0, 5))
@@ -305,11 +309,48 @@ def create_conversation(
     return _view(ctx, db, item, "owner", dek)
 
 
+class _Lease:
+    """Keeps a job's claim alive while it works: renews ``claimed_at`` every third of the
+    lease, in a thread of its own, as long as the claim is still this attempt's. A worker
+    that is killed stops renewing, so its claim runs out and another worker takes over."""
+
+    def __init__(self, ctx: Context, item_id: str, attempt: int) -> None:
+        self.ctx, self.item_id, self.attempt = ctx, item_id, attempt
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name="job-lease", daemon=True)
+
+    def __enter__(self) -> _Lease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _renew(self) -> None:
+        every = self.ctx.config.job_lease.total_seconds() / 3
+        while not self._stop.wait(every):
+            try:
+                with self.ctx.transaction() as db:
+                    row = db.get(AnalysisRow, self.item_id)
+                    if row is None or row.status != "running" or row.attempts != self.attempt:
+                        return  # taken over or gone: the result will not be written
+                    row.claimed_at = self.ctx.now()
+            except Exception as exc:  # a missed renewal is retried at the next tick
+                log.warning("job lease of %s not renewed: %s", self.item_id, type(exc).__name__)
+
+
 def run_analysis(ctx: Context, item_id: str) -> str:
-    """The job: analyse a stored upload. Idempotent (a finished analysis is left alone);
-    the row is claimed first, so a second worker does not repeat it, and a claim older
-    than the lease is taken over (the worker that held it died)."""
-    lease = timedelta(minutes=5)
+    """The job: analyse a stored upload. Answers ``done`` or ``failed`` (the result is
+    stored), ``skipped`` (nothing to do: already finished, deleted, or taken over by
+    another worker) or ``claimed`` (another worker holds a live claim: try again later).
+
+    Exactly once: the row is claimed first (``running``, ``claimed_at``, and ``attempts``
+    counted up: the attempt number is the claim's token); the claim is a lease renewed
+    while the engine works (:class:`_Lease`), and a claim whose lease has run out is taken
+    over (its worker died). The result is written only by the attempt that still holds the
+    claim, so two workers never both store one."""
+    lease = ctx.config.job_lease
     with ctx.transaction() as db:
         row = db.get(AnalysisRow, item_id)
         if row is None or row.status in ("done", "failed"):
@@ -319,20 +360,22 @@ def run_analysis(ctx: Context, item_id: str) -> str:
             return "claimed"
         row.status, row.claimed_at, row.attempts = "running", now, row.attempts + 1
         row.updated_at = now
+        attempt = row.attempts
         item = db.get(Item, item_id)
         assert item is not None and row.upload_enc is not None
         dek = _dek(ctx, item)
         raw = base64.b64decode(_open(ctx, dek, item, "upload", row.upload_enc, "analyses"))
         options = UploadOptions.from_dict(_open(ctx, dek, item, "body", item.body_enc))
-    try:
-        outcome = analyse_upload(raw, options, max_bytes=ctx.config.upload_limit)
-        error = None
-    except ReattuneError as exc:
-        outcome, error = None, exc.code
+    with _Lease(ctx, item_id, attempt):
+        try:
+            outcome = analyse_upload(raw, options, max_bytes=ctx.config.upload_limit)
+            error = None
+        except ReattuneError as exc:
+            outcome, error = None, exc.code
     with ctx.transaction() as db:
         row = db.get(AnalysisRow, item_id)
         item = db.get(Item, item_id)
-        if row is None or item is None or row.status == "done":
+        if row is None or item is None or row.status != "running" or row.attempts != attempt:
             return "skipped"
         dek = _dek(ctx, item)
         if outcome is not None:
@@ -347,19 +390,23 @@ def run_analysis(ctx: Context, item_id: str) -> str:
     return row.status
 
 
-def stale_analyses(ctx: Context) -> list[str]:
-    """Uploads waiting for a job that may have been lost (queued before a crash, or held by
-    a worker that died): the jobs to enqueue again."""
-    lease = timedelta(minutes=5)
+def stale_analyses(ctx: Context, *, all_unfinished: bool = False) -> list[str]:
+    """Uploads whose job may have been lost: waiting (``pending``) for longer than a lease
+    (queued before a crash), or claimed by a worker whose lease ran out (it died). With
+    ``all_unfinished`` (a worker starting), every upload not yet finished: a job whose
+    claim is still live answers ``claimed`` and is tried again when the lease would end."""
+    lease = ctx.config.job_lease
     with ctx.transaction() as db:
         rows = db.execute(
-            select(AnalysisRow).where(AnalysisRow.status.in_(("pending", "running")))
-        ).scalars()
+            select(AnalysisRow.item_id, AnalysisRow.claimed_at, AnalysisRow.updated_at).where(
+                AnalysisRow.status.in_(("pending", "running"))
+            )
+        ).all()
         now = ctx.now()
         return [
-            r.item_id
-            for r in rows
-            if r.status == "pending" or (r.claimed_at is None or now - r.claimed_at >= lease)
+            item_id
+            for item_id, claimed_at, updated_at in rows
+            if all_unfinished or now - (claimed_at or updated_at) >= lease
         ]
 
 
