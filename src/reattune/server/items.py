@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from reattune.errors import AccessDeniedError, ConflictError, InvalidRequestError, ReattuneError
@@ -71,32 +71,22 @@ class ItemView:
 # --- visibility ---------------------------------------------------------------------------
 
 
-def relation(db: Session, caller: Caller, item: Item) -> str | None:
-    if item.owner_id == caller.user_id:
-        return "owner"
-    if item.couple_id is None:
-        return None
-    couple = db.get(Couple, item.couple_id)
-    if couple is None:
-        return None
-    return _relation(
-        caller,
-        item.owner_id,
-        item.share_partner,
-        item.share_therapist,
-        (couple.partner_a_id, couple.partner_b_id, couple.therapist_id),
-    )
+_I = Item.__table__.c
+_C = Couple.__table__.c
 
 
-def _relation(
+def relation(
     caller: Caller,
     owner_id: str,
     share_partner: bool,
     share_therapist: bool,
     couple: tuple[str | None, str | None, str | None] | None,
 ) -> str | None:
-    """The rule itself, on plain values: ``couple`` is the item's couple as (partner A,
-    partner B, therapist), None when the item belongs to none."""
+    """How ``caller`` relates to an item ("owner", "partner", "therapist") or None (may not
+    see it), on plain values: ``couple`` is the item's couple as (partner A, partner B,
+    therapist), None when the item belongs to none. The owner; the other partner while the
+    item is shared with the partner and its owner is still in that couple; the couple's
+    linked therapist while it is shared with the therapist."""
     if owner_id == caller.user_id:
         return "owner"
     if couple is None:
@@ -112,7 +102,7 @@ def _relation(
 
 
 def _visible_to(caller: Caller) -> Any:
-    """The same rule as :func:`relation`, as a query condition (for lists). Written as
+    """The rule of :func:`relation` as a query condition (for lists). Written as
     "mine, or shared in one of my couples" so that the database looks items up by owner and
     by couple (both indexed) instead of reading every item of every couple."""
     mine = Item.owner_id == caller.user_id
@@ -127,10 +117,22 @@ def _visible_to(caller: Caller) -> Any:
     return mine
 
 
+_ITEM_WITH_COUPLE = (
+    select(Item, _C.id, _C.partner_a_id, _C.partner_b_id, _C.therapist_id)
+    .outerjoin(Couple, Couple.id == Item.couple_id)
+    .where(Item.id == bindparam("item_id"))
+)
+"""An item and its couple in one statement (built once: every item request runs it)."""
+
+
 def _load(ctx: Context, db: Session, caller: Caller, item_id: str, action: str) -> tuple[Item, str]:
-    item = db.get(Item, item_id)
-    rel = relation(db, caller, item) if item is not None else None
-    if item is None or rel is None:
+    found = db.execute(_ITEM_WITH_COUPLE, {"item_id": item_id}).one_or_none()
+    rel = None
+    if found is not None:
+        item, couple_id, *couple = found
+        pair = None if couple_id is None else (couple[0], couple[1], couple[2])
+        rel = relation(caller, item.owner_id, item.share_partner, item.share_therapist, pair)
+    if found is None or rel is None:
         raise ctx.deny(db, caller, action, "item", item_id)
     return item, rel
 
@@ -459,8 +461,6 @@ def get_item(ctx: Context, db: Session, caller: Caller, item_id: str) -> ItemVie
     return _view(ctx, db, item, rel)
 
 
-_I = Item.__table__.c
-_C = Couple.__table__.c
 _LIST_COLUMNS = (
     _I.id,
     _I.owner_id,
@@ -497,7 +497,7 @@ def list_items(ctx: Context, db: Session, caller: Caller) -> list[ItemView]:
     out = []
     for iid, owner, kind, created, updated, sp, st, kek_id, wrapped, title_enc, *couple in rows:
         pair = None if couple[0] is None else (couple[1], couple[2], couple[3])
-        rel = _relation(caller, owner, sp, st, pair)  # the same rule again, row by row
+        rel = relation(caller, owner, sp, st, pair)  # the same rule again, row by row
         if rel is None:
             continue
         dek = ctx.data_key("items", iid, kek_id, wrapped)
