@@ -46,7 +46,9 @@ def test_concurrent_transactions_chain_in_one_order(ctx: Context) -> None:
 
     def work(n: int) -> None:
         for i in range(5):
-            with ctx.transaction() as db:
+            # each thread its own key: on PostgreSQL the threads spread over the lanes,
+            # whose groups commit side by side onto the one chain
+            with ctx.transaction(key=f"caller-{n}") as db:
                 ctx.record(db, None, "write", "item", f"{n}-{i}")
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
@@ -123,7 +125,7 @@ def test_units_of_work_share_one_commit_and_a_failed_one_leaves_only_itself_out(
     """Three requests at once: one transaction, one commit; the one that fails loses its
     row and its audit row, the others keep theirs, and the chain stays intact."""
     before = _count(ctx)
-    ctx.groups.max_seconds = 30  # the threads below take their time to queue
+    ctx.lanes[0].max_seconds = 30  # the threads below take their time to queue
     groups: dict[str, Group] = {}
     errors: dict[str, BaseException] = {}
 
@@ -134,7 +136,7 @@ def test_units_of_work_share_one_commit_and_a_failed_one_leaves_only_itself_out(
                 _throttle(db, f"test:{name}", ctx)
                 ctx.record(db, None, "write", "item", name)
                 if hold_for:
-                    _wait_for_waiters(ctx.groups, hold_for)
+                    _wait_for_waiters(ctx.lanes[0], hold_for)
                 if fail:
                     raise RuntimeError(f"{name} failed")
         except BaseException as exc:

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,12 @@ __all__ = ["Caller", "Context", "Passwords", "Role"]
 
 _PENDING = "reattune.audit"
 _GROUP = "reattune.group"
+PG_LANES = 3
+"""Commit groups open at once on PostgreSQL (SQLite: one, its single writer). Within a
+group, units of work run one after another, each waiting on its statements' round trips to
+the server; a few groups side by side overlap those waits. A unit joins the lane of its
+``key`` (a session token: one caller's requests stay in one lane, in order, and never
+wait on each other's row locks across lanes)."""
 
 
 class Role:
@@ -96,7 +103,9 @@ class Context:
         self.keys = KeyRing.load(config.kek_file)
         audit_key = load_secret_file(config.audit_key_file, env="REATTUNE_AUDIT_KEY")
         self.audit = AuditTrail(audit_key)
-        self.groups = CommitGroups(self.engine, self.audit.append)
+        lanes = 1 if self.engine.dialect.name == "sqlite" else PG_LANES
+        self.lanes = [CommitGroups(self.engine, self.audit.append) for _ in range(lanes)]
+        self._lane = threading.local()
         self._pepper = hmac.new(audit_key, b"reattune-throttle", hashlib.sha256).digest()
         self.passwords = Passwords(config)
 
@@ -108,14 +117,21 @@ class Context:
         return kind + ":" + hmac.new(self._pepper, value.encode(), hashlib.sha256).hexdigest()
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, key: str | None = None) -> Iterator[Session]:
         """One unit of work: kept when the block ends, rolled back on an error (a refusal's
         audit row is committed before the refusal is raised; see :meth:`deny`).
 
         It runs in a savepoint of a transaction shared with the other requests of the
         moment, and returns only once that transaction has committed (see
-        ``CommitGroups``): what a caller was told is done is on disk."""
-        with self.groups.member() as group:
+        ``CommitGroups``): what a caller was told is done is on disk. ``key`` chooses the
+        lane on PostgreSQL (see ``PG_LANES``); a unit opened inside another stays in its
+        lane."""
+        lane: CommitGroups | None = getattr(self._lane, "current", None)
+        outer = lane is None
+        if lane is None:
+            lane = self.lanes[zlib.crc32(key.encode()) % len(self.lanes) if key else 0]
+        with lane.member() as group:
+            self._lane.current = lane
             db = self.sessions(bind=group.conn, join_transaction_mode="create_savepoint")
             db.info[_GROUP] = group
             try:
@@ -130,6 +146,8 @@ class Context:
                 raise
             finally:
                 db.close()
+                if outer:
+                    self._lane.current = None
 
     def audit_on_commit(self, sessions: sessionmaker[Session]) -> None:
         """Audit rows recorded in a unit of work are handed to its group when the unit

@@ -56,7 +56,7 @@ class Credentials:
 
     @contextmanager
     def transaction(self) -> Iterator[tuple[Session, Caller]]:
-        with self.ctx.transaction() as db:
+        with self.ctx.transaction(key=self.token) as db:
             if not self.token:
                 raise NotAuthenticatedError("sign in first")
             caller = accounts.authenticate(self.ctx, db, self.token, via=self.via)
