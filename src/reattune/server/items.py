@@ -479,12 +479,31 @@ _LIST_COLUMNS = (
 )
 
 
-def list_items(ctx: Context, db: Session, caller: Caller) -> list[ItemView]:
-    """Every item the caller may see, as summaries (title, no content). One query with each
-    item's couple, then the rule of :func:`relation` again on every row: the query's
-    condition narrows, the rule decides. Plain rows, not ORM objects: a list can hold
-    hundreds of items, and loading each as an object (and its couple once per item) cost
-    ~100 µs an item."""
+@dataclass(frozen=True, slots=True)
+class SealedSummary:
+    """An item the caller may see, as read from the database: its title still sealed."""
+
+    id: str
+    owner_id: str
+    kind: str
+    relation: str
+    created_at: datetime
+    updated_at: datetime
+    shared_with_partner: bool
+    shared_with_therapist: bool
+    kek_id: str
+    wrapped_key: bytes
+    title_enc: bytes
+
+
+def find_items(ctx: Context, db: Session, caller: Caller) -> list[SealedSummary]:
+    """Every item the caller may see (audited as one read). One query with each item's
+    couple, then the rule of :func:`relation` again on every row: the query's condition
+    narrows, the rule decides. Plain rows, not ORM objects: a list can hold hundreds of
+    items, and loading each as an object (and its couple once per item) cost ~100 µs an
+    item. The titles are opened by :func:`open_summaries`, after the transaction: their
+    decryption is the bulk of a long list's work and needs no database, so it does not hold
+    up the other requests' units of work (see ``Context.transaction``)."""
     if caller.role == Role.ADMIN:
         raise AccessDeniedError("administrators do not see people's items")
     rows = db.execute(
@@ -498,13 +517,42 @@ def list_items(ctx: Context, db: Session, caller: Caller) -> list[ItemView]:
     for iid, owner, kind, created, updated, sp, st, kek_id, wrapped, title_enc, *couple in rows:
         pair = None if couple[0] is None else (couple[1], couple[2], couple[3])
         rel = relation(caller, owner, sp, st, pair)  # the same rule again, row by row
-        if rel is None:
-            continue
-        dek = ctx.data_key("items", iid, kek_id, wrapped)
-        title = ctx.open_json(dek, title_enc, table="items", column="title", row=iid, owner=owner)
-        out.append(ItemView(iid, kind, rel, title, created, updated, sp, st))
+        if rel is not None:
+            out.append(
+                SealedSummary(
+                    iid, owner, kind, rel, created, updated, sp, st, kek_id, wrapped, title_enc
+                )
+            )
     ctx.record(db, caller.user_id, "read", "items")
     return out
+
+
+def open_summaries(ctx: Context, found: list[SealedSummary]) -> list[ItemView]:
+    """The summaries of :func:`find_items` with their titles opened."""
+    out = []
+    for f in found:
+        dek = ctx.data_key("items", f.id, f.kek_id, f.wrapped_key)
+        title = ctx.open_json(
+            dek, f.title_enc, table="items", column="title", row=f.id, owner=f.owner_id
+        )
+        out.append(
+            ItemView(
+                f.id,
+                f.kind,
+                f.relation,
+                title,
+                f.created_at,
+                f.updated_at,
+                f.shared_with_partner,
+                f.shared_with_therapist,
+            )
+        )
+    return out
+
+
+def list_items(ctx: Context, db: Session, caller: Caller) -> list[ItemView]:
+    """Every item the caller may see, as summaries (title, no content)."""
+    return open_summaries(ctx, find_items(ctx, db, caller))
 
 
 def set_sharing(
