@@ -16,10 +16,13 @@ and ``--requests`` (whichever comes first; the first second is warm-up, not meas
   prep entry 15 %, sharing 10 %, a time-out 5 %), each a real authenticated request that
   writes its audit row.
 
-Prints one JSON object: for each phase p50/p95/p99/max latency in ms, throughput and errors
-(any non-2xx answer or transport failure), and ``ratio_to_baseline``. Target: mix p99 under
-250 ms with 0 errors. The clients, the server and whatever else runs share the machine's
-cores: the figures vary from run to run, and the load average is printed with them.
+Prints one JSON object: for each phase p50/p95/p99/max latency in ms, throughput, errors
+(any non-2xx answer or transport failure) and, when the server is this script's child on
+Linux, ``server_cpu_ms_per_request`` (the server's CPU time over the measured requests: a
+figure that depends far less on other load than latency does), and ``ratio_to_baseline``.
+Target: mix p99 under 250 ms with 0 errors. The clients, the server and whatever else runs
+share the machine's cores: the figures vary from run to run, and the load average is printed
+with them.
 """
 
 from __future__ import annotations
