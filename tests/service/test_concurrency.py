@@ -125,18 +125,20 @@ def test_units_of_work_share_one_commit_and_a_failed_one_leaves_only_itself_out(
     """Three requests at once: one transaction, one commit; the one that fails loses its
     row and its audit row, the others keep theirs, and the chain stays intact."""
     before = _count(ctx)
-    ctx.lanes[0].max_seconds = 30  # the threads below take their time to queue
+    for lane in ctx.lanes:
+        lane.max_seconds = 30  # the threads below take their time to queue
     groups: dict[str, Group] = {}
     errors: dict[str, BaseException] = {}
 
     def unit(name: str, fail: bool = False, hold_for: int = 0) -> None:
         try:
-            with ctx.transaction() as db:
+            with ctx.transaction(key="one caller") as db:  # one caller: one lane
                 groups[name] = db.info["reattune.group"]
                 _throttle(db, f"test:{name}", ctx)
                 ctx.record(db, None, "write", "item", name)
                 if hold_for:
-                    _wait_for_waiters(ctx.lanes[0], hold_for)
+                    lane = next(g for g in ctx.lanes if g._group is groups[name])
+                    _wait_for_waiters(lane, hold_for)
                 if fail:
                     raise RuntimeError(f"{name} failed")
         except BaseException as exc:
@@ -214,3 +216,21 @@ def test_no_unit_of_work_returns_before_the_commit_and_a_failed_commit_fails_the
     assert all(isinstance(e, GroupCommitError) for e in errors.values())
     with ctx.transaction() as db:
         assert db.execute(select(Throttle.key).where(Throttle.key.like("test:%"))).all() == []
+
+
+def test_a_callers_units_keep_to_one_lane_and_others_go_to_the_least_busy(ctx: Context) -> None:
+    """On PostgreSQL (three lanes): a key with units in flight keeps its lane; a key with
+    none goes to the lane with the fewest units in flight. SQLite has one lane."""
+    lanes = len(ctx.lanes)
+    first = ctx._route("a")
+    again = ctx._route("a")  # "a" is in flight: same lane
+    other = ctx._route("b")
+    third = ctx._route("c")
+    assert again == first
+    if lanes == 1:
+        assert first == other == third == 0
+    else:
+        assert lanes == 3 and len({first, other, third}) == 3  # each to an idle lane
+    for key, index in (("a", first), ("a", again), ("b", other), ("c", third)):
+        ctx._unroute(key, index)
+    assert ctx._routes == {} and set(ctx._in_flight) == {0}

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 import threading
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,9 +34,10 @@ _GROUP = "reattune.group"
 PG_LANES = 3
 """Commit groups open at once on PostgreSQL (SQLite: one, its single writer). Within a
 group, units of work run one after another, each waiting on its statements' round trips to
-the server; a few groups side by side overlap those waits. A unit joins the lane of its
-``key`` (a session token: one caller's requests stay in one lane, in order, and never
-wait on each other's row locks across lanes)."""
+the server; a few groups side by side overlap those waits. Units with the same ``key`` (a
+session token) keep to one lane while any of them is in flight (one caller's requests stay
+in order and never wait on each other's row locks across lanes); a key with nothing in
+flight goes to the lane with the fewest units in flight."""
 
 
 class Role:
@@ -106,6 +106,10 @@ class Context:
         lanes = 1 if self.engine.dialect.name == "sqlite" else PG_LANES
         self.lanes = [CommitGroups(self.engine, self.audit.append) for _ in range(lanes)]
         self._lane = threading.local()
+        self._routes: dict[str, tuple[int, int]] = {}
+        """key → (its lane, its units in flight)"""
+        self._in_flight = [0] * lanes
+        self._routing = threading.Lock()
         self._pepper = hmac.new(audit_key, b"reattune-throttle", hashlib.sha256).digest()
         self.passwords = Passwords(config)
 
@@ -127,27 +131,66 @@ class Context:
         lane on PostgreSQL (see ``PG_LANES``); a unit opened inside another stays in its
         lane."""
         lane: CommitGroups | None = getattr(self._lane, "current", None)
-        outer = lane is None
-        if lane is None:
-            lane = self.lanes[zlib.crc32(key.encode()) % len(self.lanes) if key else 0]
-        with lane.member() as group:
-            self._lane.current = lane
-            db = self.sessions(bind=group.conn, join_transaction_mode="create_savepoint")
-            db.info[_GROUP] = group
-            try:
+        if lane is not None:  # inside another unit of this thread: its lane
+            with lane.member() as group, self._unit(group) as db:
                 yield db
-                db.commit()
-            except BaseException:
+            return
+        index = self._route(key)
+        try:
+            lane = self.lanes[index]
+            with lane.member() as group:
+                self._lane.current = lane
                 try:
-                    db.rollback()
-                except BaseException:
-                    group.poisoned = True
-                    raise
-                raise
-            finally:
-                db.close()
-                if outer:
+                    with self._unit(group) as db:
+                        yield db
+                finally:
                     self._lane.current = None
+        finally:
+            self._unroute(key, index)
+
+    @contextmanager
+    def _unit(self, group: Group) -> Iterator[Session]:
+        db = self.sessions(bind=group.conn, join_transaction_mode="create_savepoint")
+        db.info[_GROUP] = group
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            try:
+                db.rollback()
+            except BaseException:
+                group.poisoned = True
+                raise
+            raise
+        finally:
+            db.close()
+
+    def _route(self, key: str | None) -> int:
+        """The lane for a unit of work with ``key`` (see ``PG_LANES``)."""
+        if len(self.lanes) == 1:
+            return 0
+        with self._routing:
+            found = self._routes.get(key) if key else None
+            if found is not None:
+                index, count = found
+            else:
+                index, count = min(range(len(self.lanes)), key=self._in_flight.__getitem__), 0
+            if key:
+                self._routes[key] = (index, count + 1)
+            self._in_flight[index] += 1
+            return index
+
+    def _unroute(self, key: str | None, index: int) -> None:
+        if len(self.lanes) == 1:
+            return
+        with self._routing:
+            self._in_flight[index] -= 1
+            if key:
+                lane, count = self._routes[key]
+                if count > 1:
+                    self._routes[key] = (lane, count - 1)
+                else:
+                    del self._routes[key]
 
     def audit_on_commit(self, sessions: sessionmaker[Session]) -> None:
         """Audit rows recorded in a unit of work are handed to its group when the unit
