@@ -16,10 +16,13 @@ and ``--requests`` (whichever comes first; the first second is warm-up, not meas
   prep entry 15 %, sharing 10 %, a time-out 5 %), each a real authenticated request that
   writes its audit row.
 
-Prints one JSON object: for each phase p50/p95/p99/max latency in ms, throughput and errors
-(any non-2xx answer or transport failure), and ``ratio_to_baseline``. Target: mix p99 under
-250 ms with 0 errors. The clients, the server and whatever else runs share the machine's
-cores: the figures vary from run to run, and the load average is printed with them.
+Prints one JSON object: for each phase p50/p95/p99/max latency in ms, throughput, errors
+(any non-2xx answer or transport failure) and, when the server is this script's child on
+Linux, ``server_cpu_ms_per_request`` (the server's CPU time over the measured requests: a
+figure that depends far less on other load than latency does), and ``ratio_to_baseline``.
+Target: mix p99 under 250 ms with 0 errors. The clients, the server and whatever else runs
+share the machine's cores: the figures vary from run to run, and the load average is printed
+with them.
 """
 
 from __future__ import annotations
@@ -120,6 +123,7 @@ class Phase:
     kinds: dict[str, list[float]] = field(default_factory=dict)
     errors: Counter[str] = field(default_factory=Counter)
     measured_seconds: float = 0.0
+    server_cpu_seconds: float | None = None
 
 
 # --- the server -------------------------------------------------------------------------------
@@ -234,8 +238,8 @@ async def _mixed_request(c: Conn, a: Account, rng: random.Random) -> tuple[str, 
         return "write sharing", (await c.request("PUT", f"{API}/items/{iid}/sharing", a.h, share))[
             0
         ]
-    body = {"agreed_return_minutes": rng.choice((20, 30, 45, 60))}
-    return "write timeout", (await c.request("POST", f"{API}/items/timeouts", a.h, body))[0]
+    pause = {"agreed_return_minutes": rng.choice((20, 30, 45, 60))}
+    return "write timeout", (await c.request("POST", f"{API}/items/timeouts", a.h, pause))[0]
 
 
 async def _health(c: Conn, _a: Account, _rng: random.Random) -> tuple[str, int]:
@@ -252,6 +256,7 @@ async def run_phase(
     think_ms: float,
     request: Any,
     seed: int,
+    pid: int | None = None,
     warmup: float = 1.0,
 ) -> Phase:
     phase = Phase()
@@ -289,8 +294,15 @@ async def run_phase(
         finally:
             c.close()
 
-    await asyncio.gather(*(client(i) for i in range(clients)))
+    async def cpu_at_measure_start() -> float | None:
+        await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
+        return _cpu_seconds(pid)
+
+    cpu0, *_ = await asyncio.gather(cpu_at_measure_start(), *(client(i) for i in range(clients)))
     phase.measured_seconds = time.perf_counter() - measure_from
+    cpu1 = _cpu_seconds(pid)
+    if cpu0 is not None and cpu1 is not None:
+        phase.server_cpu_seconds = cpu1 - cpu0
     return phase
 
 
@@ -313,6 +325,11 @@ def summary(phase: Phase) -> dict[str, Any]:
         "p95_ms": _pct(ms, 95),
         "p99_ms": _pct(ms, 99),
         "max_ms": round(ms[-1], 1) if ms else None,
+        "server_cpu_ms_per_request": (
+            round(phase.server_cpu_seconds * 1000 / len(ms), 2)
+            if phase.server_cpu_seconds is not None and ms
+            else None
+        ),
         "by_kind": {
             kind: {"n": len(v), "p50_ms": _pct(sorted(v), 50), "p99_ms": _pct(sorted(v), 99)}
             for kind, v in sorted(phase.kinds.items())
@@ -320,7 +337,19 @@ def summary(phase: Phase) -> dict[str, Any]:
     }
 
 
-async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
+def _cpu_seconds(pid: int | None) -> float | None:
+    """CPU time (user + system, all threads) the server process has used so far; None when
+    the server is not our child or this is not Linux."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def bench(url: str, args: argparse.Namespace, pid: int | None) -> dict[str, Any]:
     rng = random.Random(args.seed)
     async with httpx.AsyncClient(base_url=url, timeout=60) as c:
         accounts = await sign_up(c, rng)
@@ -331,9 +360,8 @@ async def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "think_ms": args.think_ms,
     }
-    base = await run_phase(url, accounts, request=_health, **common)
-    mix = await run_phase(url, accounts, request=_mixed_request, **common)
-    b, m = summary(base), summary(mix)
+    b = summary(await run_phase(url, accounts, request=_health, pid=pid, **common))
+    m = summary(await run_phase(url, accounts, request=_mixed_request, pid=pid, **common))
     return {
         "baseline": {"name": "GET /api/v1/health, same clients and server", **b},
         "mix": {"name": "70% reads / 30% writes, signed in, audited", **m},
@@ -373,7 +401,7 @@ def main() -> None:
             url = args.url.rstrip("/")
         else:
             proc, url = start_server(data_dir / "data", args.database_url)
-        result = asyncio.run(bench(url, args))
+        result = asyncio.run(bench(url, args, proc.pid if proc else None))
     finally:
         if proc is not None:
             proc.terminate()

@@ -1,5 +1,7 @@
-"""How concurrent requests share the database: SQLite's turn queue, and audit rows written
-at commit (dropped with a rolled-back transaction, chained in one order under threads)."""
+"""How concurrent requests share the database: the turn queue, group commit (one commit
+for the units of work of the moment, each in its own savepoint, none returning before the
+commit), and audit rows written at commit (dropped with a rolled-back unit, chained in one
+order under threads)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ import time
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from reattune.server.core import Context
-from reattune.server.storage.db import TurnQueue
-from reattune.server.storage.tables import AuditEvent
+from reattune.server.storage.db import CommitGroups, Group, GroupCommitError, TurnQueue
+from reattune.server.storage.tables import AuditEvent, Throttle
 
 
 def _count(ctx: Context) -> int:
@@ -42,7 +46,9 @@ def test_concurrent_transactions_chain_in_one_order(ctx: Context) -> None:
 
     def work(n: int) -> None:
         for i in range(5):
-            with ctx.transaction() as db:
+            # each thread its own key: on PostgreSQL the threads spread over the lanes,
+            # whose groups commit side by side onto the one chain
+            with ctx.transaction(key=f"caller-{n}") as db:
                 ctx.record(db, None, "write", "item", f"{n}-{i}")
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
@@ -95,3 +101,136 @@ def test_the_turn_queue_lets_as_many_in_as_it_has_slots() -> None:
     for t in threads:
         t.join(10)
     assert not inside.broken and queue._free == 2
+
+
+# --- group commit ---------------------------------------------------------------------------
+
+
+def _wait_for_waiters(groups: CommitGroups, n: int) -> None:
+    deadline = time.monotonic() + 10
+    while groups._turns.waiting() < n:
+        assert time.monotonic() < deadline, "the other threads never queued"
+        time.sleep(0.001)
+
+
+def _throttle(db: Session, key: str, ctx: Context) -> None:
+    now = ctx.now()
+    db.add(Throttle(key=key, failures=1, next_allowed_at=now, updated_at=now))
+    db.flush()
+
+
+def test_units_of_work_share_one_commit_and_a_failed_one_leaves_only_itself_out(
+    ctx: Context,
+) -> None:
+    """Three requests at once: one transaction, one commit; the one that fails loses its
+    row and its audit row, the others keep theirs, and the chain stays intact."""
+    before = _count(ctx)
+    for lane in ctx.lanes:
+        lane.max_seconds = 30  # the threads below take their time to queue
+    groups: dict[str, Group] = {}
+    errors: dict[str, BaseException] = {}
+
+    def unit(name: str, fail: bool = False, hold_for: int = 0) -> None:
+        try:
+            with ctx.transaction(key="one caller") as db:  # one caller: one lane
+                groups[name] = db.info["reattune.group"]
+                _throttle(db, f"test:{name}", ctx)
+                ctx.record(db, None, "write", "item", name)
+                if hold_for:
+                    lane = next(g for g in ctx.lanes if g._group is groups[name])
+                    _wait_for_waiters(lane, hold_for)
+                if fail:
+                    raise RuntimeError(f"{name} failed")
+        except BaseException as exc:
+            errors[name] = exc
+
+    first = threading.Thread(target=unit, args=("a", False, 2))
+    first.start()
+    while "a" not in groups:
+        time.sleep(0.001)
+    others = [
+        threading.Thread(target=unit, args=("b", True)),
+        threading.Thread(target=unit, args=("c",)),
+    ]
+    for t in others:
+        t.start()
+        time.sleep(0.05)  # b queues before c
+    for t in [first, *others]:
+        t.join(20)
+    assert groups["a"] is groups["b"] is groups["c"] and groups["a"].members == 3
+    assert list(errors) == ["b"] and str(errors["b"]) == "b failed"
+    with ctx.transaction() as db:
+        kept = db.execute(select(Throttle.key).where(Throttle.key.like("test:%"))).scalars()
+        assert sorted(kept) == ["test:a", "test:c"]
+        rows = db.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars().all()
+        assert [r.object_id for r in rows[-2:]] == ["a", "c"]
+        count, problems = ctx.audit.verify(db)
+    assert count == before + 2 and problems == []
+
+
+def test_no_unit_of_work_returns_before_the_commit_and_a_failed_commit_fails_them_all(
+    ctx: Context,
+) -> None:
+    """What a request is told is done must be on disk: every member waits for the group's
+    commit, and when that commit fails every member fails and nothing is kept."""
+    at_commit = threading.Event()
+    release = threading.Event()
+
+    def before_commit(conn: Connection, payload: list[object]) -> None:
+        at_commit.set()
+        assert release.wait(10)
+        raise OSError("disk full")
+
+    groups = CommitGroups(ctx.engine, before_commit, max_seconds=30)
+    returned: list[str] = []
+    errors: dict[str, BaseException] = {}
+
+    def unit(name: str, hold_for: int = 0) -> None:
+        try:
+            with groups.member() as group:
+                db = ctx.sessions(bind=group.conn, join_transaction_mode="create_savepoint")
+                _throttle(db, f"test:{name}", ctx)
+                db.commit()
+                db.close()
+                group.payload.append(name)
+                if hold_for:
+                    _wait_for_waiters(groups, hold_for)
+            returned.append(name)
+        except BaseException as exc:
+            errors[name] = exc
+
+    threads = [threading.Thread(target=unit, args=("a", 2))]
+    threads[0].start()
+    while groups._group is None:
+        time.sleep(0.001)
+    for name in ("b", "c"):
+        threads.append(threading.Thread(target=unit, args=(name,)))
+        threads[-1].start()
+    assert at_commit.wait(10)
+    time.sleep(0.1)
+    assert returned == [] and errors == {}  # all three still wait for the commit
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert returned == [] and sorted(errors) == ["a", "b", "c"]
+    assert all(isinstance(e, GroupCommitError) for e in errors.values())
+    with ctx.transaction() as db:
+        assert db.execute(select(Throttle.key).where(Throttle.key.like("test:%"))).all() == []
+
+
+def test_a_callers_units_keep_to_one_lane_and_others_go_to_the_least_busy(ctx: Context) -> None:
+    """On PostgreSQL (three lanes): a key with units in flight keeps its lane; a key with
+    none goes to the lane with the fewest units in flight. SQLite has one lane."""
+    lanes = len(ctx.lanes)
+    first = ctx._route("a")
+    again = ctx._route("a")  # "a" is in flight: same lane
+    other = ctx._route("b")
+    third = ctx._route("c")
+    assert again == first
+    if lanes == 1:
+        assert first == other == third == 0
+    else:
+        assert lanes == 3 and len({first, other, third}) == 3  # each to an idle lane
+    for key, index in (("a", first), ("a", again), ("b", other), ("c", third)):
+        ctx._unroute(key, index)
+    assert ctx._routes == {} and set(ctx._in_flight) == {0}

@@ -1,9 +1,10 @@
 """Where the service keeps its data and secrets, and the knobs its tests turn.
 
 Everything comes from arguments or the environment (``DATABASE_URL``, ``REDIS_URL``,
-``REATTUNE_DATA_DIR``, ``REATTUNE_KEK``, ``REATTUNE_AUDIT_KEY``); nothing is read from the
-database. The key-encryption keys and the audit key live in files in the data folder (created
-0600 on first start) unless the environment provides them.
+``REATTUNE_DATA_DIR``, ``REATTUNE_KEK``, ``REATTUNE_AUDIT_KEY``,
+``REATTUNE_JOB_LEASE_SECONDS``, ``REATTUNE_QUEUE``); nothing is read from the database. The
+key-encryption keys and the audit key live in files in the data folder (created 0600 on
+first start) unless the environment provides them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from reattune.errors import SettingsError
 
 __all__ = ["PasswordPolicy", "ServerConfig", "default_data_dir", "utcnow"]
 
@@ -61,14 +64,34 @@ class ServerConfig:
     upload_limit: int = 50 * 1024 * 1024
     inline_analysis_limit: int = 512 * 1024
     """Uploads up to this size are analysed during the request; larger ones by a job."""
+    job_lease: timedelta = timedelta(seconds=60)
+    """How long a job's claim on its upload lasts unless renewed. A running job renews it
+    every third of this; a worker that dies stops renewing, and once the lease has run out
+    another worker takes the job over. Shorter: a killed worker's job resumes sooner."""
+    queue_name: str = "reattune"
+    """The job queue's name (its Redis keys); one per deployment."""
     clock: Callable[[], datetime] = utcnow
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> ServerConfig:
+        """``REATTUNE_JOB_LEASE_SECONDS`` and ``REATTUNE_QUEUE`` set the job lease and the
+        queue name."""
+        lease = os.environ.get("REATTUNE_JOB_LEASE_SECONDS")
+        try:
+            seconds = float(lease) if lease else 60.0
+        except ValueError:
+            seconds = 0.0
+        if not 1 <= seconds <= 86400:
+            raise SettingsError(
+                f"REATTUNE_JOB_LEASE_SECONDS={lease!r} cannot be used",
+                expected="a number of seconds from 1 to 86400",
+            )
         return cls(
             data_dir=(data_dir or default_data_dir()).expanduser(),
             database_url=os.environ.get("DATABASE_URL") or None,
             redis_url=os.environ.get("REDIS_URL") or None,
+            job_lease=timedelta(seconds=seconds),
+            queue_name=os.environ.get("REATTUNE_QUEUE") or "reattune",
         )
 
     @property

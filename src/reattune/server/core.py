@@ -24,14 +24,20 @@ from reattune.errors import NotFoundError
 from reattune.server.config import ServerConfig
 from reattune.server.storage.audit import AuditTrail, Pending
 from reattune.server.storage.crypto import KeyRing, RecordKey, load_secret_file
-from reattune.server.storage.db import TurnQueue, make_engine, make_sessions, migrate
+from reattune.server.storage.db import CommitGroups, Group, make_engine, make_sessions, migrate
 
 __all__ = ["Caller", "Context", "Passwords", "Role"]
 
 
 _PENDING = "reattune.audit"
-TURNS = 4
-"""Transactions at once in one process on PostgreSQL (SQLite: one; see ``TurnQueue``)."""
+_GROUP = "reattune.group"
+PG_LANES = 3
+"""Commit groups open at once on PostgreSQL (SQLite: one, its single writer). Within a
+group, units of work run one after another, each waiting on its statements' round trips to
+the server; a few groups side by side overlap those waits. Units with the same ``key`` (a
+session token) keep to one lane while any of them is in flight (one caller's requests stay
+in order and never wait on each other's row locks across lanes); a key with nothing in
+flight goes to the lane with the fewest units in flight."""
 
 
 class Role:
@@ -94,10 +100,16 @@ class Context:
             migrate(self.engine)
         self.sessions: sessionmaker[Session] = make_sessions(self.engine)
         self.audit_on_commit(self.sessions)
-        self._turns = TurnQueue(1 if self.engine.dialect.name == "sqlite" else TURNS)
         self.keys = KeyRing.load(config.kek_file)
         audit_key = load_secret_file(config.audit_key_file, env="REATTUNE_AUDIT_KEY")
         self.audit = AuditTrail(audit_key)
+        lanes = 1 if self.engine.dialect.name == "sqlite" else PG_LANES
+        self.lanes = [CommitGroups(self.engine, self.audit.append) for _ in range(lanes)]
+        self._lane = threading.local()
+        self._routes: dict[str, tuple[int, int]] = {}
+        """key → (its lane, its units in flight)"""
+        self._in_flight = [0] * lanes
+        self._routing = threading.Lock()
         self._pepper = hmac.new(audit_key, b"reattune-throttle", hashlib.sha256).digest()
         self.passwords = Passwords(config)
 
@@ -109,38 +121,93 @@ class Context:
         return kind + ":" + hmac.new(self._pepper, value.encode(), hashlib.sha256).hexdigest()
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed when the block ends, rolled back on an error (a
-        refusal's audit row is committed before the refusal is raised; see :meth:`deny`)."""
-        self._turns.acquire()
-        try:
-            db = self.sessions()
-            try:
+    def transaction(self, key: str | None = None) -> Iterator[Session]:
+        """One unit of work: kept when the block ends, rolled back on an error (a refusal's
+        audit row is committed before the refusal is raised; see :meth:`deny`).
+
+        It runs in a savepoint of a transaction shared with the other requests of the
+        moment, and returns only once that transaction has committed (see
+        ``CommitGroups``): what a caller was told is done is on disk. ``key`` chooses the
+        lane on PostgreSQL (see ``PG_LANES``); a unit opened inside another stays in its
+        lane."""
+        lane: CommitGroups | None = getattr(self._lane, "current", None)
+        if lane is not None:  # inside another unit of this thread: its lane
+            with lane.member() as group, self._unit(group) as db:
                 yield db
-                db.commit()
-            except BaseException:
-                db.rollback()
-                raise
-            finally:
-                db.close()
+            return
+        index = self._route(key)
+        try:
+            lane = self.lanes[index]
+            with lane.member() as group:
+                self._lane.current = lane
+                try:
+                    with self._unit(group) as db:
+                        yield db
+                finally:
+                    self._lane.current = None
         finally:
-            self._turns.release()
+            self._unroute(key, index)
+
+    @contextmanager
+    def _unit(self, group: Group) -> Iterator[Session]:
+        db = self.sessions(bind=group.conn, join_transaction_mode="create_savepoint")
+        db.info[_GROUP] = group
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            try:
+                db.rollback()
+            except BaseException:
+                group.poisoned = True
+                raise
+            raise
+        finally:
+            db.close()
+
+    def _route(self, key: str | None) -> int:
+        """The lane for a unit of work with ``key`` (see ``PG_LANES``)."""
+        if len(self.lanes) == 1:
+            return 0
+        with self._routing:
+            found = self._routes.get(key) if key else None
+            if found is not None:
+                index, count = found
+            else:
+                index, count = min(range(len(self.lanes)), key=self._in_flight.__getitem__), 0
+            if key:
+                self._routes[key] = (index, count + 1)
+            self._in_flight[index] += 1
+            return index
+
+    def _unroute(self, key: str | None, index: int) -> None:
+        if len(self.lanes) == 1:
+            return
+        with self._routing:
+            self._in_flight[index] -= 1
+            if key:
+                lane, count = self._routes[key]
+                if count > 1:
+                    self._routes[key] = (lane, count - 1)
+                else:
+                    del self._routes[key]
 
     def audit_on_commit(self, sessions: sessionmaker[Session]) -> None:
-        """Audit rows recorded in a session are chained and written when it commits (in
-        the same transaction, after its other changes), and dropped when it rolls back:
-        the chain head stays locked only for the end of each transaction."""
+        """Audit rows recorded in a unit of work are handed to its group when the unit
+        commits (its savepoint is released) and dropped when it rolls back; the group
+        chains and writes them in the same transaction, just before committing it, so the
+        chain head is locked once per group, at its very end."""
 
-        def write(db: Session) -> None:
+        def hand_over(db: Session) -> None:
             pending: list[Pending] = db.info.pop(_PENDING, [])
-            if pending:
-                db.flush()
-                self.audit.append(db, pending)
+            group: Group | None = db.info.get(_GROUP)
+            if pending and group is not None:
+                group.payload.extend(pending)
 
         def drop(db: Session, _previous: Any = None) -> None:
             db.info.pop(_PENDING, None)
 
-        event.listen(sessions, "before_commit", write)
+        event.listen(sessions, "after_commit", hand_over)
         event.listen(sessions, "after_soft_rollback", drop)
 
     def record(
@@ -152,7 +219,7 @@ class Context:
         object_id: str | None = None,
         outcome: str = "ok",
     ) -> None:
-        """Audit an action: the row is written when ``db`` commits (see
+        """Audit an action: the row is written with the transaction ``db`` belongs to (see
         :meth:`audit_on_commit`)."""
         at = self.now().isoformat(timespec="microseconds")
         pending = Pending(at, actor, action, object_type, object_id, outcome)

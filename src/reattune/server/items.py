@@ -10,11 +10,13 @@ audited. Owner and couple come from the session, never from the request.
 from __future__ import annotations
 
 import base64
+import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from reattune.errors import AccessDeniedError, ConflictError, InvalidRequestError, ReattuneError
@@ -42,6 +44,8 @@ __all__ = [
     "set_sharing",
 ]
 
+log = logging.getLogger("reattune.server.jobs")
+
 KINDS = ("conversation", "prep", "timeout", "csi4", "screening")
 CSI4_RANGES = ((0, 6), (0, 5), (0, 5), (0, 5))
 """CSI-4 (Funk & Rogge 2007): happiness 0-6, then three items 0-5; total 0-21, below 13.5
@@ -67,46 +71,68 @@ class ItemView:
 # --- visibility ---------------------------------------------------------------------------
 
 
-def relation(db: Session, caller: Caller, item: Item) -> str | None:
-    if item.owner_id == caller.user_id:
+_I = Item.__table__.c
+_C = Couple.__table__.c
+
+
+def relation(
+    caller: Caller,
+    owner_id: str,
+    share_partner: bool,
+    share_therapist: bool,
+    couple: tuple[str | None, str | None, str | None] | None,
+) -> str | None:
+    """How ``caller`` relates to an item ("owner", "partner", "therapist") or None (may not
+    see it), on plain values: ``couple`` is the item's couple as (partner A, partner B,
+    therapist), None when the item belongs to none. The owner; the other partner while the
+    item is shared with the partner and its owner is still in that couple; the couple's
+    linked therapist while it is shared with the therapist."""
+    if owner_id == caller.user_id:
         return "owner"
-    if item.couple_id is None:
+    if couple is None:
         return None
-    couple = db.get(Couple, item.couple_id)
-    if couple is None or item.owner_id not in (couple.partner_a_id, couple.partner_b_id):
+    partner_a, partner_b, therapist = couple
+    if owner_id not in (partner_a, partner_b):
         return None
-    if (
-        caller.role == Role.PARTNER
-        and item.share_partner
-        and caller.user_id in (couple.partner_a_id, couple.partner_b_id)
-    ):
+    if caller.role == Role.PARTNER and share_partner and caller.user_id in (partner_a, partner_b):
         return "partner"
-    if (
-        caller.role == Role.THERAPIST
-        and item.share_therapist
-        and couple.therapist_id == caller.user_id
-    ):
+    if caller.role == Role.THERAPIST and share_therapist and therapist == caller.user_id:
         return "therapist"
     return None
 
 
 def _visible_to(caller: Caller) -> Any:
-    """The same rule as :func:`relation`, as a query condition (for lists)."""
+    """The rule of :func:`relation` as a query condition (for lists). Written as
+    "mine, or shared in one of my couples" so that the database looks items up by owner and
+    by couple (both indexed) instead of reading every item of every couple."""
     mine = Item.owner_id == caller.user_id
     if caller.role == Role.PARTNER:
-        in_couple = or_(
-            Couple.partner_a_id == caller.user_id, Couple.partner_b_id == caller.user_id
+        couples = select(Couple.id).where(
+            or_(Couple.partner_a_id == caller.user_id, Couple.partner_b_id == caller.user_id)
         )
-        return or_(mine, and_(Item.share_partner, in_couple))
+        return or_(mine, and_(Item.couple_id.in_(couples), Item.share_partner))
     if caller.role == Role.THERAPIST:
-        return or_(mine, and_(Item.share_therapist, Couple.therapist_id == caller.user_id))
+        couples = select(Couple.id).where(Couple.therapist_id == caller.user_id)
+        return or_(mine, and_(Item.couple_id.in_(couples), Item.share_therapist))
     return mine
 
 
+_ITEM_WITH_COUPLE = (
+    select(Item, _C.id, _C.partner_a_id, _C.partner_b_id, _C.therapist_id)
+    .outerjoin(Couple, Couple.id == Item.couple_id)
+    .where(Item.id == bindparam("item_id"))
+)
+"""An item and its couple in one statement (built once: every item request runs it)."""
+
+
 def _load(ctx: Context, db: Session, caller: Caller, item_id: str, action: str) -> tuple[Item, str]:
-    item = db.get(Item, item_id)
-    rel = relation(db, caller, item) if item is not None else None
-    if item is None or rel is None:
+    found = db.execute(_ITEM_WITH_COUPLE, {"item_id": item_id}).one_or_none()
+    rel = None
+    if found is not None:
+        item, couple_id, *couple = found
+        pair = None if couple_id is None else (couple[0], couple[1], couple[2])
+        rel = relation(caller, item.owner_id, item.share_partner, item.share_therapist, pair)
+    if found is None or rel is None:
         raise ctx.deny(db, caller, action, "item", item_id)
     return item, rel
 
@@ -285,11 +311,48 @@ def create_conversation(
     return _view(ctx, db, item, "owner", dek)
 
 
+class _Lease:
+    """Keeps a job's claim alive while it works: renews ``claimed_at`` every third of the
+    lease, in a thread of its own, as long as the claim is still this attempt's. A worker
+    that is killed stops renewing, so its claim runs out and another worker takes over."""
+
+    def __init__(self, ctx: Context, item_id: str, attempt: int) -> None:
+        self.ctx, self.item_id, self.attempt = ctx, item_id, attempt
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name="job-lease", daemon=True)
+
+    def __enter__(self) -> _Lease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _renew(self) -> None:
+        every = self.ctx.config.job_lease.total_seconds() / 3
+        while not self._stop.wait(every):
+            try:
+                with self.ctx.transaction() as db:
+                    row = db.get(AnalysisRow, self.item_id)
+                    if row is None or row.status != "running" or row.attempts != self.attempt:
+                        return  # taken over or gone: the result will not be written
+                    row.claimed_at = self.ctx.now()
+            except Exception as exc:  # a missed renewal is retried at the next tick
+                log.warning("job lease of %s not renewed: %s", self.item_id, type(exc).__name__)
+
+
 def run_analysis(ctx: Context, item_id: str) -> str:
-    """The job: analyse a stored upload. Idempotent (a finished analysis is left alone);
-    the row is claimed first, so a second worker does not repeat it, and a claim older
-    than the lease is taken over (the worker that held it died)."""
-    lease = timedelta(minutes=5)
+    """The job: analyse a stored upload. Answers ``done`` or ``failed`` (the result is
+    stored), ``skipped`` (nothing to do: already finished, deleted, or taken over by
+    another worker) or ``claimed`` (another worker holds a live claim: try again later).
+
+    Exactly once: the row is claimed first (``running``, ``claimed_at``, and ``attempts``
+    counted up: the attempt number is the claim's token); the claim is a lease renewed
+    while the engine works (:class:`_Lease`), and a claim whose lease has run out is taken
+    over (its worker died). The result is written only by the attempt that still holds the
+    claim, so two workers never both store one."""
+    lease = ctx.config.job_lease
     with ctx.transaction() as db:
         row = db.get(AnalysisRow, item_id)
         if row is None or row.status in ("done", "failed"):
@@ -299,20 +362,22 @@ def run_analysis(ctx: Context, item_id: str) -> str:
             return "claimed"
         row.status, row.claimed_at, row.attempts = "running", now, row.attempts + 1
         row.updated_at = now
+        attempt = row.attempts
         item = db.get(Item, item_id)
         assert item is not None and row.upload_enc is not None
         dek = _dek(ctx, item)
         raw = base64.b64decode(_open(ctx, dek, item, "upload", row.upload_enc, "analyses"))
         options = UploadOptions.from_dict(_open(ctx, dek, item, "body", item.body_enc))
-    try:
-        outcome = analyse_upload(raw, options, max_bytes=ctx.config.upload_limit)
-        error = None
-    except ReattuneError as exc:
-        outcome, error = None, exc.code
+    with _Lease(ctx, item_id, attempt):
+        try:
+            outcome = analyse_upload(raw, options, max_bytes=ctx.config.upload_limit)
+            error = None
+        except ReattuneError as exc:
+            outcome, error = None, exc.code
     with ctx.transaction() as db:
         row = db.get(AnalysisRow, item_id)
         item = db.get(Item, item_id)
-        if row is None or item is None or row.status == "done":
+        if row is None or item is None or row.status != "running" or row.attempts != attempt:
             return "skipped"
         dek = _dek(ctx, item)
         if outcome is not None:
@@ -327,19 +392,23 @@ def run_analysis(ctx: Context, item_id: str) -> str:
     return row.status
 
 
-def stale_analyses(ctx: Context) -> list[str]:
-    """Uploads waiting for a job that may have been lost (queued before a crash, or held by
-    a worker that died): the jobs to enqueue again."""
-    lease = timedelta(minutes=5)
+def stale_analyses(ctx: Context, *, all_unfinished: bool = False) -> list[str]:
+    """Uploads whose job may have been lost: waiting (``pending``) for longer than a lease
+    (queued before a crash), or claimed by a worker whose lease ran out (it died). With
+    ``all_unfinished`` (a worker starting), every upload not yet finished: a job whose
+    claim is still live answers ``claimed`` and is tried again when the lease would end."""
+    lease = ctx.config.job_lease
     with ctx.transaction() as db:
         rows = db.execute(
-            select(AnalysisRow).where(AnalysisRow.status.in_(("pending", "running")))
-        ).scalars()
+            select(AnalysisRow.item_id, AnalysisRow.claimed_at, AnalysisRow.updated_at).where(
+                AnalysisRow.status.in_(("pending", "running"))
+            )
+        ).all()
         now = ctx.now()
         return [
-            r.item_id
-            for r in rows
-            if r.status == "pending" or (r.claimed_at is None or now - r.claimed_at >= lease)
+            item_id
+            for item_id, claimed_at, updated_at in rows
+            if all_unfinished or now - (claimed_at or updated_at) >= lease
         ]
 
 
@@ -392,22 +461,98 @@ def get_item(ctx: Context, db: Session, caller: Caller, item_id: str) -> ItemVie
     return _view(ctx, db, item, rel)
 
 
-def list_items(ctx: Context, db: Session, caller: Caller) -> list[ItemView]:
+_LIST_COLUMNS = (
+    _I.id,
+    _I.owner_id,
+    _I.kind,
+    _I.created_at,
+    _I.updated_at,
+    _I.share_partner,
+    _I.share_therapist,
+    _I.kek_id,
+    _I.wrapped_key,
+    _I.title_enc,
+    _C.id,
+    _C.partner_a_id,
+    _C.partner_b_id,
+    _C.therapist_id,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SealedSummary:
+    """An item the caller may see, as read from the database: its title still sealed."""
+
+    id: str
+    owner_id: str
+    kind: str
+    relation: str
+    created_at: datetime
+    updated_at: datetime
+    shared_with_partner: bool
+    shared_with_therapist: bool
+    kek_id: str
+    wrapped_key: bytes
+    title_enc: bytes
+
+
+def find_items(ctx: Context, db: Session, caller: Caller) -> list[SealedSummary]:
+    """Every item the caller may see (audited as one read). One query with each item's
+    couple, then the rule of :func:`relation` again on every row: the query's condition
+    narrows, the rule decides. Plain rows, not ORM objects: a list can hold hundreds of
+    items, and loading each as an object (and its couple once per item) cost ~100 µs an
+    item. The titles are opened by :func:`open_summaries`, after the transaction: their
+    decryption is the bulk of a long list's work and needs no database, so it does not hold
+    up the other requests' units of work (see ``Context.transaction``)."""
     if caller.role == Role.ADMIN:
         raise AccessDeniedError("administrators do not see people's items")
     rows = db.execute(
-        select(Item)
+        select(*_LIST_COLUMNS)
+        .select_from(Item)
         .outerjoin(Couple, Couple.id == Item.couple_id)
         .where(_visible_to(caller))
         .order_by(Item.created_at, Item.id)
-    ).scalars()
+    ).all()
     out = []
-    for item in rows:
-        rel = relation(db, caller, item)  # the same rule again, object by object
+    for iid, owner, kind, created, updated, sp, st, kek_id, wrapped, title_enc, *couple in rows:
+        pair = None if couple[0] is None else (couple[1], couple[2], couple[3])
+        rel = relation(caller, owner, sp, st, pair)  # the same rule again, row by row
         if rel is not None:
-            out.append(_view(ctx, db, item, rel, full=False))
+            out.append(
+                SealedSummary(
+                    iid, owner, kind, rel, created, updated, sp, st, kek_id, wrapped, title_enc
+                )
+            )
     ctx.record(db, caller.user_id, "read", "items")
     return out
+
+
+def open_summaries(ctx: Context, found: list[SealedSummary]) -> list[ItemView]:
+    """The summaries of :func:`find_items` with their titles opened."""
+    out = []
+    for f in found:
+        dek = ctx.data_key("items", f.id, f.kek_id, f.wrapped_key)
+        title = ctx.open_json(
+            dek, f.title_enc, table="items", column="title", row=f.id, owner=f.owner_id
+        )
+        out.append(
+            ItemView(
+                f.id,
+                f.kind,
+                f.relation,
+                title,
+                f.created_at,
+                f.updated_at,
+                f.shared_with_partner,
+                f.shared_with_therapist,
+            )
+        )
+    return out
+
+
+def list_items(ctx: Context, db: Session, caller: Caller) -> list[ItemView]:
+    """Every item the caller may see, as summaries (title, no content)."""
+    return open_summaries(ctx, find_items(ctx, db, caller))
 
 
 def set_sharing(

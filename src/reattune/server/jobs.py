@@ -1,14 +1,23 @@
 """Background analysis on Huey: ``RedisHuey`` when ``REDIS_URL`` is set, ``SqliteHuey`` in
 the data folder otherwise (no server needed). Why Huey: one small pure-Python dependency with
-both a Redis and an embedded SQLite backend behind the same API, retries, periodic tasks and
-a consumer that runs as threads inside ``reattune serve`` or alone (``reattune worker``);
-Celery needs a broker and brings far more than we use, RQ has no server-less backend.
+both a Redis and an embedded SQLite backend behind the same API, retries, delayed and
+periodic tasks and a consumer that runs as threads inside ``reattune serve`` or alone
+(``reattune worker``); Celery needs a broker and brings far more than we use, RQ has no
+server-less backend.
 
-A job carries only an item id (no content reaches the queue). The database is the source of
-truth: the analysis row is claimed before work starts and the job is idempotent, and a
-periodic task re-enqueues uploads whose job was lost (queued before a crash, or held by a
-worker that was killed) — so jobs survive a killed worker even though Huey does not
-acknowledge messages.
+A job carries only an item id (no content reaches the queue). Huey takes a message off the
+queue when a worker starts it and never hands it out again, so a worker killed mid-job
+takes its message with it. The database is therefore the source of truth, with a lease
+(``ServerConfig.job_lease``; see ``items.run_analysis``):
+
+* a job claims its upload's row before working, renews the claim while it works, and
+  writes its result only if the claim is still its own — one result, however many copies
+  of the job run;
+* a job that finds a live claim of another worker is put back on the queue for when that
+  lease would end (it then takes over, or finds the work done);
+* a worker starting up enqueues every unfinished upload (the one its killed predecessor
+  held among them), and every minute the uploads whose job looks lost (waiting or claimed
+  for longer than a lease) are enqueued again.
 """
 
 from __future__ import annotations
@@ -40,16 +49,19 @@ class Jobs:
         cfg = ctx.config
         self.huey: Huey
         if cfg.redis_url:
-            self.huey = RedisHuey("reattune", url=cfg.redis_url, immediate=immediate)
+            self.huey = RedisHuey(cfg.queue_name, url=cfg.redis_url, immediate=immediate)
         else:
             self.huey = SqliteHuey(
-                "reattune", filename=str(cfg.data_dir / "jobs.db"), immediate=immediate
+                cfg.queue_name, filename=str(cfg.data_dir / "jobs.db"), immediate=immediate
             )
         self._consumer: _EmbeddedConsumer | None = None
+        lease = cfg.job_lease.total_seconds()
 
         @self.huey.task(retries=2, retry_delay=5, name="reattune.analyse")  # type: ignore[untyped-decorator]
         def analyse(item_id: str) -> str:
             status = items.run_analysis(ctx, item_id)
+            if status == "claimed":  # another worker holds it: look again when its lease ends
+                self._analyse.schedule(args=(item_id,), delay=lease)
             log.info("analysis job %s: %s", item_id, status)
             return status
 
@@ -62,16 +74,17 @@ class Jobs:
     def enqueue(self, item_id: str) -> None:
         self._analyse(item_id)
 
-    def recover(self) -> int:
-        """Enqueue again every upload whose job may have been lost; returns how many."""
-        stale = items.stale_analyses(self.ctx)
+    def recover(self, *, all_unfinished: bool = False) -> int:
+        """Enqueue again every upload whose job may have been lost (with
+        ``all_unfinished``: every upload not finished yet); returns how many."""
+        stale = items.stale_analyses(self.ctx, all_unfinished=all_unfinished)
         for item_id in stale:
             self.enqueue(item_id)
         return len(stale)
 
     def start(self, workers: int = 1) -> None:
         """Run a consumer inside this process (threads)."""
-        self.recover()
+        self.recover(all_unfinished=True)
         self._consumer = _EmbeddedConsumer(
             self.huey,
             workers=workers,
@@ -88,5 +101,5 @@ class Jobs:
 
     def run_forever(self, workers: int = 1) -> None:
         """``reattune worker``: a standalone consumer with its own signal handling."""
-        self.recover()
+        self.recover(all_unfinished=True)
         Consumer(self.huey, workers=workers, worker_type="thread", periodic=True).run()

@@ -25,9 +25,16 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_context(request: Request) -> Context:
+def _context_of(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
+
+
+async def get_context(request: Request) -> Context:
+    """``async`` because it does no I/O: FastAPI runs a plain ``def`` dependency in its
+    thread pool, a hop (thread wake-ups, the interpreter lock changing hands) that cost
+    more than the dependency itself on every request."""
+    return _context_of(request)
 
 
 Ctx = Annotated[Context, Depends(get_context)]
@@ -49,7 +56,7 @@ class Credentials:
 
     @contextmanager
     def transaction(self) -> Iterator[tuple[Session, Caller]]:
-        with self.ctx.transaction() as db:
+        with self.ctx.transaction(key=self.token) as db:
             if not self.token:
                 raise NotAuthenticatedError("sign in first")
             caller = accounts.authenticate(self.ctx, db, self.token, via=self.via)
@@ -69,8 +76,10 @@ class Credentials:
             raise AccessDeniedError("missing or wrong CSRF token")
 
 
-def credentials(request: Request) -> Credentials:
-    ctx = get_context(request)
+async def credentials(request: Request) -> Credentials:
+    """The credentials a request carries (``async``: no I/O, so no thread-pool hop; see
+    :func:`get_context`)."""
+    ctx = _context_of(request)
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():

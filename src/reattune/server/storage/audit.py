@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import Delete, Update, bindparam, event, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from reattune.server.storage.tables import AuditEvent, AuditHead, Base
@@ -78,7 +79,7 @@ class AuditTrail:
     def _mac(self, prev: str, fields: bytes) -> str:
         return hmac.new(self._key, prev.encode() + b"\x1e" + fields, hashlib.sha256).hexdigest()
 
-    def append(self, db: Session, events: list[Pending]) -> None:
+    def append(self, db: Connection | Session, events: list[Pending]) -> None:
         """Chain ``events`` onto the trail inside the caller's transaction (they commit with
         the changes they record). The head row is locked, so concurrent writers chain in one
         order; plain statements, not the ORM's unit of work, since every request does this."""

@@ -4,18 +4,31 @@ comes only from the Alembic migrations, run to ``head`` at start."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["TurnQueue", "make_engine", "make_sessions", "migrate"]
+__all__ = [
+    "CommitGroups",
+    "Group",
+    "GroupCommitError",
+    "TurnQueue",
+    "make_engine",
+    "make_sessions",
+    "migrate",
+]
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -77,6 +90,16 @@ class TurnQueue:
         with self._mutex:
             self._holders[me] = 1
 
+    def holds(self) -> bool:
+        """Whether the calling thread holds a slot."""
+        with self._mutex:
+            return threading.get_ident() in self._holders
+
+    def waiting(self) -> int:
+        """How many threads wait for a slot."""
+        with self._mutex:
+            return len(self._waiters)
+
     def release(self) -> None:
         me = threading.get_ident()
         with self._mutex:
@@ -88,6 +111,153 @@ class TurnQueue:
                 self._waiters.popleft().release()  # the slot passes on, never freed between
             else:
                 self._free += 1
+
+
+class GroupCommitError(RuntimeError):
+    """The transaction a unit of work belonged to did not commit: nothing it did was kept
+    (a server error; the request is not acknowledged)."""
+
+
+@dataclass(eq=False)
+class Group:
+    """One database transaction shared by the units of work of several requests, each in
+    its own savepoint, and committed once for all of them."""
+
+    conn: Connection
+    trans: RootTransaction
+    started: float
+    members: int = 0
+    payload: list[Any] = field(default_factory=list)
+    """What the members leave for the commit (the audit rows, see ``Context``)."""
+    poisoned: bool = False
+    """A member could not roll its own part back: the whole group must not commit."""
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class CommitGroups:
+    """Group commit: many requests' units of work, one transaction and one commit.
+
+    Every request writes (its audit row at least), so every request used to end with a
+    commit of its own, and a durable commit waits for the disk (``synchronous=FULL`` on
+    SQLite: an fsync of the WAL, 2-5 ms here; PostgreSQL: its WAL flush, under the lock
+    of the audit chain's head). One at a time, that capped the service near 250 requests
+    a second however little work each did.
+
+    Here units of work still run one at a time, in arrival order (:class:`TurnQueue`), but
+    inside one open transaction, each in a savepoint of its own (its failure rolls back its
+    part only). When a unit ends and others are waiting, it hands its turn on and waits;
+    the transaction is committed — once, for all of them — by the unit that ends with
+    nobody waiting, or when the group reaches ``max_members`` or ``max_seconds``. Every
+    member returns only after that commit: nothing is acknowledged before it is on disk,
+    and if the commit fails every member fails. Durability is unchanged; an fsync now
+    serves a group instead of one request.
+
+    ``before_commit(conn, payload)`` runs just before the commit, inside the transaction
+    (the audit rows of the whole group are chained and written there)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        before_commit: Callable[[Connection, list[Any]], None],
+        *,
+        max_members: int = 64,
+        max_seconds: float = 0.02,
+    ) -> None:
+        self._engine = engine
+        self._before_commit = before_commit
+        self.max_members = max_members
+        self.max_seconds = max_seconds
+        self._turns = TurnQueue(1)
+        self._group: Group | None = None
+
+    def member(self) -> _Membership:
+        """``with groups.member() as group:`` — run one unit of work in the open group
+        (``group.conn``); on leaving, wait until the group has committed, and raise
+        :class:`GroupCommitError` if it did not. Re-entrant: a unit of work opened inside
+        another (same thread) is part of it."""
+        return _Membership(self)
+
+    def _open(self) -> Group:
+        conn = self._engine.connect()
+        try:
+            trans = conn.begin()  # BEGIN IMMEDIATE on SQLite (see make_engine)
+        except BaseException:
+            conn.close()
+            raise
+        return Group(conn, trans, time.monotonic())
+
+    def _full(self, group: Group) -> bool:
+        return (
+            group.poisoned
+            or group.members >= self.max_members
+            or time.monotonic() - group.started >= self.max_seconds
+            or not self._turns.waiting()
+        )
+
+    def _commit(self, group: Group) -> None:
+        """Commit (or roll back) the group; called holding the turn."""
+        try:
+            if group.poisoned:
+                raise GroupCommitError("a unit of work could not be rolled back")
+            if group.payload:
+                self._before_commit(group.conn, group.payload)
+            group.trans.commit()
+        except BaseException as exc:
+            group.error = exc
+            with contextlib.suppress(Exception):  # the connection is discarded just below
+                group.trans.rollback()
+            group.conn.invalidate()
+        finally:
+            self._group = None
+            try:
+                group.conn.close()
+            finally:
+                group.done.set()
+
+
+class _Membership:
+    def __init__(self, groups: CommitGroups) -> None:
+        self._groups = groups
+        self._nested = False
+        self._group: Group | None = None
+
+    def __enter__(self) -> Group:
+        g = self._groups
+        self._nested = g._turns.holds()
+        g._turns.acquire()
+        try:
+            if g._group is None:
+                g._group = g._open()
+            self._group = g._group
+            return self._group
+        except BaseException:
+            g._turns.release()
+            raise
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        g, group = self._groups, self._group
+        assert group is not None
+        if self._nested:
+            g._turns.release()
+            return
+        group.members += 1
+        if g._full(group):
+            try:
+                g._commit(group)
+            finally:
+                g._turns.release()
+        else:
+            g._turns.release()  # the next unit of work joins this group
+            group.done.wait()
+        if group.error is not None:
+            raise GroupCommitError("the transaction did not commit") from group.error
+        # otherwise the unit's own exception, if any, propagates
 
 
 def make_engine(url: str) -> Engine:

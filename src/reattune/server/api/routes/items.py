@@ -29,7 +29,8 @@ Id = Annotated[str, Path(min_length=1, max_length=64)]
 def list_items(auth: Auth) -> list[ItemSummaryOut]:
     """Every item the caller may see: their own, and what was shared with them."""
     with auth.transaction() as (db, caller):
-        return [ItemSummaryOut.of(v) for v in items.list_items(auth.ctx, db, caller)]
+        found = items.find_items(auth.ctx, db, caller)
+    return [ItemSummaryOut.of(v) for v in items.open_summaries(auth.ctx, found)]
 
 
 @router.post("/items/prep", status_code=status.HTTP_201_CREATED)
