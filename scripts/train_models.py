@@ -443,19 +443,26 @@ def train_ucc(data_root: Path, seed: int, folds: int, cv_only: bool) -> Result:
 # ---------------------------------------------------------------------------------------
 # AnnoMI
 
-ANNOMI_THERAPIST_SPECS = (
-    WORD,
-    CHAR,
-    BlockSpec("markers", "tfidf", analyzer="mi_markers", min_df=2),
-    BlockSpec(
-        "context",
+
+def _other_text(source: str) -> BlockSpec:
+    """Words and word pairs of another text than the utterance (its context, the speaker's
+    previous utterance), at half weight, in a block named after it."""
+    return BlockSpec(
+        source,
         "tfidf",
-        source="context",
+        source=source,
         analyzer="word",
         ngram_range=(1, 2),
         max_features=10000,
         weight=0.5,
-    ),
+    )
+
+
+ANNOMI_THERAPIST_SPECS = (
+    WORD,
+    CHAR,
+    BlockSpec("markers", "tfidf", analyzer="mi_markers", min_df=2),
+    _other_text("context"),
     BlockSpec("hand", "dense", feature_set="mi_v1", weight=0.3),
 )
 # The client model's context is the therapist's last utterance that says something (not a
@@ -465,25 +472,9 @@ ANNOMI_THERAPIST_SPECS = (
 ANNOMI_CLIENT_SPECS = (
     WORD,
     CHAR,
-    BlockSpec(
-        "context",
-        "tfidf",
-        source="context",
-        analyzer="word",
-        ngram_range=(1, 2),
-        max_features=10000,
-        weight=0.5,
-    ),
+    _other_text("context"),
     BlockSpec("hand", "dense", feature_set="mi_v1", weight=0.3),
-    BlockSpec(
-        "previous_own",
-        "tfidf",
-        source="previous_own",
-        analyzer="word",
-        ngram_range=(1, 2),
-        max_features=10000,
-        weight=0.5,
-    ),
+    _other_text("previous_own"),
 )
 ANNOMI_CONTEXT_RULES = {"therapist": "latest", "client": "substantive"}
 
