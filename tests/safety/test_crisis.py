@@ -40,17 +40,17 @@ def _counted(text: str) -> set[tuple[str, Subject]]:
         ("I've lost the will to live.", "passive", Subject.SELF),
         # negated acts and double negation still tell of the thought
         (
-            "Only reason I didnt kill myself tonight is because I procrastinated.",
+            "The only reason I didnt kill myself tonight was that I kept putting it off.",
             "ideation",
             Subject.SELF,
         ),
         (
-            "I havent gone a day without sobbing and considering suicide.",
+            "Not one day has gone by without me crying and considering suicide.",
             "ideation",
             Subject.SELF,
         ),
         (
-            "Rarely is a day where I dont suffer from thoughts of self-harm.",
+            "Hardly a day goes by that I dont have thoughts of self-harm.",
             "ideation",
             Subject.SELF,
         ),
@@ -58,7 +58,7 @@ def _counted(text: str) -> set[tuple[str, Subject]]:
         ("I'm too scared to kill myself.", "ideation", Subject.SELF),
         ("I'm not going to kill myself today or tomorrow.", "ideation", Subject.SELF),
         # plans told in the past, attempts, self-harm
-        ("I had been planning my own suicide for some months.", "plan", Subject.SELF),
+        ("For months I had been planning my own suicide.", "plan", Subject.SELF),
         ("I tried to kill myself last year.", "attempt", Subject.SELF),
         ("After my second attempt I spent a week in hospital.", "attempt", Subject.SELF),
         ("I use to cut a lot too.", "self_harm", Subject.SELF),
@@ -81,9 +81,9 @@ def test_counted(text: str, category: str, subject: Subject) -> None:
         "Please don't hurt yourself.",
         "Please dont kill yourself, you matter.",
         "Are you thinking about suicide? Call 988.",
-        "If you dont see a way out now, I would make finding a way my top priority.",
-        "You may feel Hyperactive behavior a burden now, but you are not.",
-        "Suicide is a permanent solution to a temporary problem.",
+        "If you cant see a way out right now, make finding one the first thing you do.",
+        "You might feel Hyperactive behavior a burden at the moment, but you arent one.",
+        "Suicide would be a permanent answer to a problem that will pass.",
         "People who are suicidal often feel alone.",
         "I lost my brother to suicide last year.",
         "Dont give up on life yet.",
@@ -92,7 +92,7 @@ def test_counted(text: str, category: str, subject: Subject) -> None:
         "I would never kill myself.",
         "I don't want to die.",
         "I wasnt suicidal, but it showed me my passion.",
-        "I havent seriously considered suicide in over 5 years.",
+        "I havent seriously thought about suicide for more than five years.",
         # ordinary speech
         "This commute is killing me lol",
         "I cut the pills in half to make them last.",
@@ -158,7 +158,7 @@ def test_every_lexicon_example_is_found_in_its_category() -> None:
 
 
 def test_negated_act_with_a_time_is_an_emergency() -> None:
-    text = "Only reason I didnt kill myself tonight is because I procrastinated."
+    text = "The only reason I didnt kill myself tonight was that I kept putting it off."
     assert _writer(text) is SafetyLevel.EMERGENCY
 
 
@@ -294,8 +294,8 @@ def test_the_denied_time_does_not_time_another_thought() -> None:
         "I'm going to kill myself tonight",
         "I want to kill myself tonight.",
         "I'm not going to kill myself today, maybe next week.",
-        "Im not going to kill myself today or tomorrow. Probably around middle of next week.",
-        "Only reason I didnt kill myself tonight is because I procrastinated.",
+        "I wont kill myself today or tomorrow. Probably sometime next week.",
+        "The only reason I didnt kill myself tonight was that I kept putting it off.",
     ],
 )
 def test_timed_intent_and_postponement_stay_emergencies(text: str) -> None:

@@ -260,8 +260,8 @@ _LATER = re.compile(
     r"friday|saturday|sunday|my birthday)|after (?:the|my|christmas|new year)|but (?:maybe|"
     r"probably) (?:tomorrow|soon)|(?:but|just) not (?:yet|today|tonight))\b"
 )
-"""A later time named after a time-limited denial makes it a postponement ("I'm not going to
-kill myself today or tomorrow. Probably around the middle of next week"): intent, not a
+"""A later time named after a time-limited denial makes it a postponement ("I won't kill myself
+today or tomorrow. Probably sometime next week"): intent, not a
 denial."""
 _FIRST_PERSON = re.compile(r"\bi(?:['’]?(?:m|ll|d|ve))?\b")
 """After the words: "I'm not going to kill myself yet", "I don't think I'd kill myself, I
