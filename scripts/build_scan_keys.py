@@ -43,11 +43,25 @@ def table() -> dict[str, Any]:
     return scan.key_table(shipped_patterns())
 
 
+def _dumps(data: dict[str, Any]) -> str:
+    """The table as JSON, one pattern a line (a lexicon edit shows as the lines it changes)."""
+    rows = [
+        f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False, separators=(',', ':'))}"
+        for k, v in data["keys"].items()
+    ]
+    return (
+        "{\n"
+        + f'"schema": {json.dumps(data["schema"])},\n"keys": {{\n'
+        + ",\n".join(rows)
+        + "\n}}\n"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check; write nothing")
     args = parser.parse_args()
-    fresh = json.dumps(table(), indent=0, sort_keys=True, ensure_ascii=False) + "\n"
+    fresh = _dumps(table())
     path = TABLE / scan.KEY_TABLE
     current = path.read_text(encoding="utf-8") if path.exists() else ""
     if args.check:
