@@ -665,3 +665,52 @@ def write_bytes(tmp_path: Path, name: str, data: bytes) -> Path:
     path = tmp_path / name
     path.write_bytes(data)
     return path
+
+
+def test_media_and_deletion_markers_in_other_languages(tmp_path: Path) -> None:
+    """German, Portuguese, French and Italian exports write their own markers (the shapes
+    other WhatsApp parsers document); they become media/deleted, never words."""
+    text = (
+        "12.03.24, 21:14 - Lena: <Medien ausgeschlossen>\n"
+        "12.03.24, 21:15 - Jonas: Diese Nachricht wurde gelöscht\n"
+        "12.03.24, 21:16 - Lena: IMG-20240312-WA0001.jpg (Datei angehängt)\n"
+        "schau mal\n"
+        "12.03.24, 21:17 - Jonas: Du hast diese Nachricht gelöscht\n"
+        "12.03.24, 21:18 - Lena: Ok. <Diese Nachricht wurde bearbeitet>\n"
+        "12.03.24, 21:19 - Jonas: <Mídia oculta>\n"
+        "12.03.24, 21:20 - Lena: Esta mensagem foi apagada\n"
+        "12.03.24, 21:21 - Jonas: <Médias omis>\n"
+        "12.03.24, 21:22 - Lena: Ce message a été supprimé\n"
+        "12.03.24, 21:23 - Jonas: Questo messaggio è stato eliminato\n"
+        "12.03.24, 21:24 - Lena: <Media omesso>\n"
+        "12.03.24, 21:25 - Jonas: Ich habe die Medien ausgeschlossen, okay?\n"
+    )
+    m = load(write(tmp_path, "chat.txt", text)).messages
+    assert (m[0].text, m[0].media) == ("", ("<Medien ausgeschlossen>",))
+    assert (m[1].text, m[1].deleted) == ("", True)
+    assert (m[2].text, m[2].media) == ("schau mal", ("IMG-20240312-WA0001.jpg",))
+    assert (m[3].text, m[3].deleted) == ("", True)
+    assert (m[4].text, m[4].edited) == ("Ok.", True)
+    assert m[5].media == ("<Mídia oculta>",) and m[6].deleted
+    assert m[7].media == ("<Médias omis>",) and m[8].deleted and m[9].deleted
+    assert m[10].media == ("<Media omesso>",)
+    # the words themselves, inside a sentence, stay what the person wrote
+    assert (m[11].text, m[11].media) == ("Ich habe die Medien ausgeschlossen, okay?", ())
+
+
+def test_ios_omitted_markers_in_german_and_french(tmp_path: Path) -> None:
+    text = (
+        f"[12.03.24, 21:14:05] Lena: {LRM}Bild weggelassen\n"
+        f"[12.03.24, 21:15:05] Jonas: {LRM}Audio weggelassen\n"
+        f"[12.03.24, 21:16:05] Lena: {LRM}image absente\n"
+        f"[12.03.24, 21:17:05] Jonas: das Bild weggelassen hat er\n"
+    )
+    m = load(write(tmp_path, "chat.txt", text)).messages
+    assert [x.media for x in m] == [
+        ("Bild weggelassen",),
+        ("Audio weggelassen",),
+        ("image absente",),
+        (),
+    ]
+    assert [x.text for x in m[:3]] == ["", "", ""]
+    assert m[3].text == "das Bild weggelassen hat er"

@@ -14,7 +14,14 @@ joweich/chat-miner, whose test logs we followed):
 
 App markers (``<Media omitted>``, ``This message was deleted``, ``<This message was
 edited>``…) become ``media``/``deleted``/``edited``, never text; notices become system
-messages without a sender. Markers are known in English and Spanish.
+messages without a sender. Markers are known in English and Spanish, and the media and
+deletion markers also in German, French, Portuguese and Italian (as the exports write them:
+``<Medien ausgeschlossen>``, ``<Médias omis>``, ``<Mídia oculta>``, ``<Media omesso>``,
+``Diese Nachricht wurde gelöscht``, ``Ce message a été supprimé``, ``Esta mensagem foi
+apagada``, ``Questo messaggio è stato eliminato``, ``Bild weggelassen``, ``(Datei
+angehängt)``… — the shapes other WhatsApp parsers' tests and filters document). Notices in
+those languages are system messages when they carry no ``Name:`` (Android) or are marked
+with U+200E (iOS), as in every language.
 
 Dates use ``/``, ``.`` or ``-`` with 2- or 4-digit years; whether the day or the month
 comes first is decided from the whole file (``details["date_order"]``). Times carry no
@@ -68,8 +75,13 @@ _TIME_PARTS = re.compile(r"(\d+)\D(\d+)(?:\D(\d+))?\s*(?:([aApP])\.?\s*[mM]\.?)?
 
 _DIRECTION_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
-# App markers in English, and in Spanish (a common export language; add others here).
-_EDITED = ("<This message was edited>", "<Se editó este mensaje.>")
+# App markers in English and Spanish, the media and deletion markers also in German, French,
+# Portuguese and Italian (add others here).
+_EDITED = (
+    "<This message was edited>",
+    "<Se editó este mensaje.>",
+    "<Diese Nachricht wurde bearbeitet>",
+)
 
 _DELETED = frozenset(
     {
@@ -81,30 +93,66 @@ _DELETED = frozenset(
         "Se eliminó este mensaje.",
         "Eliminaste este mensaje",
         "Eliminaste este mensaje.",
+        "Diese Nachricht wurde gelöscht",
+        "Diese Nachricht wurde gelöscht.",
+        "Du hast diese Nachricht gelöscht",
+        "Du hast diese Nachricht gelöscht.",
+        "Ce message a été supprimé",
+        "Ce message a été supprimé.",
+        "Vous avez supprimé ce message",
+        "Vous avez supprimé ce message.",
+        "Esta mensagem foi apagada",
+        "Esta mensagem foi apagada.",
+        "Você apagou esta mensagem",
+        "Você apagou esta mensagem.",
+        "Questo messaggio è stato eliminato",
+        "Questo messaggio è stato eliminato.",
+        "Hai eliminato questo messaggio",
+        "Hai eliminato questo messaggio.",
     }
 )
 
 _DELETED_BY_ADMIN = "This message was deleted by admin"
 
-_MEDIA_OMITTED = frozenset({"<Media omitted>", "<Multimedia omitido>"})
+_MEDIA_OMITTED = frozenset(
+    {
+        "<Media omitted>",
+        "<Multimedia omitido>",
+        "<Medien ausgeschlossen>",
+        "<Médias omis>",
+        "<Mídia oculta>",
+        "<Arquivo de mídia oculto>",
+        "<Media omesso>",
+    }
+)
 _VIEW_ONCE = "null"
 """What Android writes for view-once media."""
 
 _WHOLE_MARKERS = _DELETED | {_VIEW_ONCE}
 
-_FIRST_TRIGGERS = frozenset(LRM + "MYTnSEL")
+_FIRST_TRIGGERS = frozenset(LRM + "MYTnSELDCVQH")
 _LAST_TRIGGERS = frozenset(">)d" + LRM)
 """Cheap first test: a text that may hold a marker or notice starts or ends with one of
 these (U+200E, ``Messages…``, ``You deleted…``, ``…omitted``, ``…>``, ``null``…)."""
 
 _OMITTED = frozenset(
-    f"{kind} omitted"
-    for kind in ("image", "video", "audio", "sticker", "GIF", "document", "Contact card")
+    [
+        f"{kind} omitted"
+        for kind in ("image", "video", "audio", "sticker", "GIF", "document", "Contact card")
+    ]
+    + [f"{kind} weggelassen" for kind in ("Bild", "Video", "Audio", "Sticker", "GIF")]
+    + ["image absente", "vidéo absente", "audio omis", "sticker omis", "GIF retiré"]
+    + ["document omis"]
 )
 """iOS exports without media: the whole text, or the end of it after a U+200E
 (``"a.pdf" • 2 pages <U+200E>document omitted``)."""
+_OMITTED_ENDINGS = tuple(sorted({m.rsplit(" ", 1)[1] for m in _OMITTED}))
+"""How those end. The other languages' markers are found after the U+200E iOS writes before
+them (the English ones also without it, as before)."""
 _ATTACHED = "<attached: "
-_FILE_ATTACHED = re.compile(r"(\S.*\.\w{1,8}) \((?:file attached|archivo adjunto)\)")
+_FILE_ATTACHED = re.compile(
+    r"(\S.*\.\w{1,8}) \((?:file attached|archivo adjunto|Datei angehängt|arquivo anexado)\)"
+)
 """Android exports with media: ``IMG-20240312-WA0001.jpg (file attached)``, caption below."""
 
 _PLAIN_NOTICE_PREFIXES = (
@@ -545,7 +593,7 @@ def _media_in(line: str, first: bool) -> tuple[str, str] | None:
     bare = line.lstrip(LRM)
     if bare in _MEDIA_OMITTED or bare in _OMITTED:
         return bare, ""
-    if bare.endswith("omitted"):
+    if bare.endswith(_OMITTED_ENDINGS):
         mark = bare.rfind(LRM)
         if mark >= 0 and bare[mark + 1 :] in _OMITTED:
             return bare[mark + 1 :], bare[:mark].rstrip(" " + LRM)
