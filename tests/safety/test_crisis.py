@@ -315,3 +315,37 @@ def test_the_gate_answers_a_worry_about_someone_else_as_such() -> None:
     assert result.level is SafetyLevel.CONCERN
     assert "someone you care about" in result.message
     assert all(f.subject is Subject.OTHER for f in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "His overdose was in March.",
+        "my sister's cutting got worse",
+        "her self-harm scares me",
+        "she cuts herself when we fight",
+        "she cuts herself and hides it",
+        "he cuts himself with a razor",
+        "my sister self-harms",
+        "she hurts herself on purpose",
+    ],
+)
+def test_someone_elses_self_harm_or_overdose_is_reported_not_the_writers(text: str) -> None:
+    findings = detect_crisis(text)
+    assert any(f.category == "reported" and f.subject is Subject.OTHER for f in findings)
+    assert writer_level(findings) is SafetyLevel.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "her cutting remarks hurt me",
+        "she cuts the bread",
+        "he burns the toast every time",
+        "she hurts herself at work sometimes",
+        "they hurt themselves playing football",
+        "my son cuts his own hair",
+    ],
+)
+def test_ordinary_cutting_burning_and_hurting_are_not_reported_risk(text: str) -> None:
+    assert not [f for f in detect_crisis(text) if f.category == "reported"]
