@@ -234,3 +234,115 @@ def test_a_callers_units_keep_to_one_lane_and_others_go_to_the_least_busy(ctx: C
     for key, index in (("a", first), ("a", again), ("b", other), ("c", third)):
         ctx._unroute(key, index)
     assert ctx._routes == {} and set(ctx._in_flight) == {0}
+
+
+# --- PostgreSQL: savepoints only before writes, commits off the turn ------------------------
+
+
+def _savepoints(db: Session) -> list[list[object]]:
+    stack: list[list[object]] = db.connection().info.get("reattune.savepoints", [])
+    return stack
+
+
+def test_a_units_savepoint_reaches_postgresql_only_before_its_first_write(ctx: Context) -> None:
+    """A unit that only reads sends no SAVEPOINT (and no RELEASE); one that writes sends it
+    just before its first write, and its failure still rolls back only its own part."""
+    if ctx.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's savepoints cost no round trip: they are sent as they come")
+    with ctx.transaction() as db:
+        db.execute(select(func.count()).select_from(Throttle)).scalar_one()
+        (entry,) = _savepoints(db)
+        assert entry[1] is False  # opened, not sent
+        _throttle(db, "test:kept", ctx)
+        assert _savepoints(db)[0][1] is True  # sent before the INSERT
+    with pytest.raises(RuntimeError), ctx.transaction() as db:
+        _throttle(db, "test:undone", ctx)
+        raise RuntimeError("the request failed")
+    with ctx.transaction() as db:
+        kept = db.execute(select(Throttle.key).where(Throttle.key.like("test:%"))).scalars()
+        assert sorted(kept) == ["test:kept"]
+        assert _savepoints(db)[0][1] is False
+
+
+def test_a_read_that_fails_on_postgresql_outside_a_savepoint_fails_its_group(
+    ctx: Context,
+) -> None:
+    """The one case a deferred savepoint cannot undo: a statement the server refuses before
+    anything was written. PostgreSQL then refuses the rest of the transaction, so the group
+    must not commit: every member fails and nothing of it is kept (on SQLite, where the
+    savepoint was sent, only the failing unit fails)."""
+    from sqlalchemy import text
+
+    for lane in ctx.lanes:
+        lane.max_seconds = 30
+    errors: dict[str, BaseException] = {}
+    groups: dict[str, Group] = {}
+
+    def unit(name: str, fail: bool = False, hold_for: int = 0) -> None:
+        try:
+            with ctx.transaction(key="one caller") as db:
+                groups[name] = db.info["reattune.group"]
+                if fail:
+                    db.execute(text("SELECT no_such_column FROM throttles")).all()
+                _throttle(db, f"test:{name}", ctx)
+                if hold_for:
+                    lane = next(g for g in ctx.lanes if g._group is groups[name])
+                    _wait_for_waiters(lane, hold_for)
+        except BaseException as exc:
+            errors[name] = exc
+
+    first = threading.Thread(target=unit, args=("a", False, 1))
+    first.start()
+    while "a" not in groups:
+        time.sleep(0.001)
+    second = threading.Thread(target=unit, args=("b", True))
+    second.start()
+    for t in (first, second):
+        t.join(20)
+    assert groups["a"] is groups["b"]
+    with ctx.transaction() as db:
+        kept = list(db.execute(select(Throttle.key).where(Throttle.key.like("test:%"))).scalars())
+    if ctx.engine.dialect.name == "sqlite":
+        assert list(errors) == ["b"] and kept == ["test:a"]
+    else:
+        assert sorted(errors) == ["a", "b"] and kept == []
+        assert isinstance(errors["a"], GroupCommitError)
+
+
+def test_on_postgresql_the_next_group_starts_while_the_last_one_commits(ctx: Context) -> None:
+    """With ``overlap_commits`` a full group is committed after the turn was handed on: a
+    unit arriving meanwhile opens the next group at once and may commit first, while the
+    first group's members still wait for their own commit."""
+    if ctx.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer: the next group could only wait for the commit")
+    first_commit = threading.Event()
+    release = threading.Event()
+
+    def before_commit(conn: Connection, payload: list[object]) -> None:
+        if "a" in payload:
+            first_commit.set()
+            assert release.wait(10)
+
+    groups = CommitGroups(ctx.engine, before_commit, overlap_commits=True)
+    returned: list[str] = []
+
+    def unit(name: str) -> None:
+        with groups.member() as group:
+            db = ctx.sessions(bind=group.conn, join_transaction_mode="create_savepoint")
+            _throttle(db, f"test:{name}", ctx)
+            db.commit()
+            db.close()
+            group.payload.append(name)
+        returned.append(name)
+
+    a = threading.Thread(target=unit, args=("a",))
+    a.start()
+    assert first_commit.wait(10)
+    unit("b")  # runs and commits while "a"'s group is held in its commit
+    assert returned == ["b"]
+    release.set()
+    a.join(10)
+    assert returned == ["b", "a"]
+    with ctx.transaction() as db:
+        kept = db.execute(select(Throttle.key).where(Throttle.key.like("test:%"))).scalars()
+        assert sorted(kept) == ["test:a", "test:b"]
