@@ -236,7 +236,7 @@ def test_a_callers_units_keep_to_one_lane_and_others_go_to_the_least_busy(ctx: C
     assert ctx._routes == {} and set(ctx._in_flight) == {0}
 
 
-# --- PostgreSQL: savepoints only before writes, commits off the turn ------------------------
+# --- PostgreSQL: a unit's savepoint only before its first write --------------------------------
 
 
 def _savepoints(db: Session) -> list[list[object]]:
@@ -307,42 +307,3 @@ def test_a_read_that_fails_on_postgresql_outside_a_savepoint_fails_its_group(
     else:
         assert sorted(errors) == ["a", "b"] and kept == []
         assert isinstance(errors["a"], GroupCommitError)
-
-
-def test_on_postgresql_the_next_group_starts_while_the_last_one_commits(ctx: Context) -> None:
-    """With ``overlap_commits`` a full group is committed after the turn was handed on: a
-    unit arriving meanwhile opens the next group at once and may commit first, while the
-    first group's members still wait for their own commit."""
-    if ctx.engine.dialect.name == "sqlite":
-        pytest.skip("SQLite has one writer: the next group could only wait for the commit")
-    first_commit = threading.Event()
-    release = threading.Event()
-
-    def before_commit(conn: Connection, payload: list[object]) -> None:
-        if "a" in payload:
-            first_commit.set()
-            assert release.wait(10)
-
-    groups = CommitGroups(ctx.engine, before_commit, overlap_commits=True)
-    returned: list[str] = []
-
-    def unit(name: str) -> None:
-        with groups.member() as group:
-            db = ctx.sessions(bind=group.conn, join_transaction_mode="create_savepoint")
-            _throttle(db, f"test:{name}", ctx)
-            db.commit()
-            db.close()
-            group.payload.append(name)
-        returned.append(name)
-
-    a = threading.Thread(target=unit, args=("a",))
-    a.start()
-    assert first_commit.wait(10)
-    unit("b")  # runs and commits while "a"'s group is held in its commit
-    assert returned == ["b"]
-    release.set()
-    a.join(10)
-    assert returned == ["b", "a"]
-    with ctx.transaction() as db:
-        kept = db.execute(select(Throttle.key).where(Throttle.key.like("test:%"))).scalars()
-        assert sorted(kept) == ["test:a", "test:b"]

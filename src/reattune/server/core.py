@@ -103,12 +103,8 @@ class Context:
         self.keys = KeyRing.load(config.kek_file)
         audit_key = load_secret_file(config.audit_key_file, env="REATTUNE_AUDIT_KEY")
         self.audit = AuditTrail(audit_key)
-        sqlite = self.engine.dialect.name == "sqlite"
-        lanes = 1 if sqlite else PG_LANES
-        self.lanes = [
-            CommitGroups(self.engine, self.audit.append, overlap_commits=not sqlite)
-            for _ in range(lanes)
-        ]
+        lanes = 1 if self.engine.dialect.name == "sqlite" else PG_LANES
+        self.lanes = [CommitGroups(self.engine, self.audit.append) for _ in range(lanes)]
         self._lane = threading.local()
         self._routes: dict[str, tuple[int, int]] = {}
         """key → (its lane, its units in flight)"""

@@ -164,14 +164,8 @@ class CommitGroups:
         *,
         max_members: int = 64,
         max_seconds: float = 0.02,
-        overlap_commits: bool = False,
     ) -> None:
         self._engine = engine
-        self.overlap_commits = overlap_commits
-        """Commit a full group after handing the turn on, so the next units of work start
-        the next group (on another connection) while this one waits for its commit. Only
-        where transactions may run side by side (PostgreSQL): on SQLite the next group's
-        ``BEGIN IMMEDIATE`` would only wait for this commit, in SQLite's busy handler."""
         self._before_commit = before_commit
         self.max_members = max_members
         self.max_seconds = max_seconds
@@ -203,9 +197,7 @@ class CommitGroups:
         )
 
     def _commit(self, group: Group) -> None:
-        """Commit (or roll back) the group: called holding the turn, or, with
-        ``overlap_commits``, after the group was detached (``_detach``) and the turn
-        handed on."""
+        """Commit (or roll back) the group; called holding the turn."""
         try:
             if group.poisoned:
                 raise GroupCommitError("a unit of work could not be rolled back")
@@ -218,17 +210,11 @@ class CommitGroups:
                 group.trans.rollback()
             group.conn.invalidate()
         finally:
-            self._detach(group)
+            self._group = None
             try:
                 group.conn.close()
             finally:
                 group.done.set()
-
-    def _detach(self, group: Group) -> None:
-        """No unit of work joins ``group`` any more (called holding the turn, or from
-        ``_commit``: then a later group may already be open, and stays)."""
-        if self._group is group:
-            self._group = None
 
 
 class _Membership:
@@ -262,12 +248,7 @@ class _Membership:
             g._turns.release()
             return
         group.members += 1
-        full = g._full(group)
-        if full and g.overlap_commits:
-            g._detach(group)  # the next unit opens the next group at once
-            g._turns.release()
-            g._commit(group)
-        elif full:
+        if g._full(group):
             try:
                 g._commit(group)
             finally:
