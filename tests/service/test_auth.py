@@ -247,3 +247,71 @@ def test_admin_role_cannot_be_self_registered(client: TestClient) -> None:
         f"{API}/auth/register", json={"username": "boss", "password": PASSWORD, "role": Role.ADMIN}
     )
     assert r.status_code == 422
+
+
+def test_sign_in_hashes_outside_any_unit_of_work(world: World, ctx: Context) -> None:
+    """argon2 takes ~50 ms of a core: run inside a unit of work it held up every request
+    queued behind it. The verification (and a rehash) runs with no turn held."""
+    client = world.client
+    held: list[bool] = []
+    real_verify, real_hash = ctx.passwords.verify, ctx.passwords.hash
+
+    def holds_a_turn() -> bool:
+        return any(lane._turns.holds() for lane in ctx.lanes)
+
+    def verify(stored: str | None, password: str) -> bool:
+        held.append(holds_a_turn())
+        return real_verify(stored, password)
+
+    def hash_(password: str) -> str:
+        held.append(holds_a_turn())
+        return real_hash(password)
+
+    ctx.passwords.verify = verify  # type: ignore[method-assign]
+    ctx.passwords.hash = hash_  # type: ignore[method-assign]
+    ctx.passwords.needs_rehash = lambda stored: True  # type: ignore[method-assign]
+    try:
+        assert login(client, world["A"].name).status_code == 200  # type: ignore[attr-defined]
+        assert login(client, "nobody-here", "wrong password!").status_code == 401  # type: ignore[attr-defined]
+    finally:
+        del ctx.passwords.verify, ctx.passwords.hash, ctx.passwords.needs_rehash
+    assert held == [False, False, False]  # verify + rehash, then the unknown name's verify
+
+
+def test_a_guess_verified_while_other_guesses_failed_waits_like_them(
+    world: World, ctx: Context
+) -> None:
+    """The throttle is checked again, with its counters locked, after the hash: guesses
+    sent side by side all pass the first check, but once the failures of the others have
+    counted up the wait, even a right password is answered 429 (nothing is revealed)."""
+    from datetime import timedelta
+
+    from reattune.server.storage.tables import Throttle
+
+    client = world.client
+    name = world["A"].name
+    real_verify = ctx.passwords.verify
+
+    def verify(stored: str | None, password: str) -> bool:
+        # meanwhile, other guesses failed and the account must wait
+        with ctx.transaction() as db:
+            key = ctx.pseudonym("acct", name)
+            now = ctx.now()
+            db.add(
+                Throttle(
+                    key=key, failures=5, next_allowed_at=now + timedelta(seconds=4), updated_at=now
+                )
+            )
+        return real_verify(stored, password)
+
+    ctx.passwords.verify = verify  # type: ignore[method-assign]
+    try:
+        r = login(client, name)
+    finally:
+        del ctx.passwords.verify
+    assert r.status_code == 429 and r.headers["retry-after"] == "4"  # type: ignore[attr-defined]
+    with ctx.transaction() as db:
+        row = db.get(Throttle, ctx.pseudonym("acct", name))
+        assert row is not None and row.failures == 5  # not counted again, not reset
+    ctx.config.clock.advance(seconds=5)  # type: ignore[attr-defined]
+    assert login(client, name).status_code == 200  # type: ignore[attr-defined]

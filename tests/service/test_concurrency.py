@@ -219,18 +219,90 @@ def test_no_unit_of_work_returns_before_the_commit_and_a_failed_commit_fails_the
 
 
 def test_a_callers_units_keep_to_one_lane_and_others_go_to_the_least_busy(ctx: Context) -> None:
-    """On PostgreSQL (three lanes): a key with units in flight keeps its lane; a key with
-    none goes to the lane with the fewest units in flight. SQLite has one lane."""
-    lanes = len(ctx.lanes)
+    """With several lanes (``PG_LANES``, one by default since the item list uses its
+    indexes): a key with units in flight keeps its lane; a key with none goes to the lane
+    with the fewest units in flight."""
+    ctx.lanes = [CommitGroups(ctx.engine, ctx.audit.append) for _ in range(3)]
+    ctx._in_flight = [0, 0, 0]
     first = ctx._route("a")
     again = ctx._route("a")  # "a" is in flight: same lane
     other = ctx._route("b")
     third = ctx._route("c")
     assert again == first
-    if lanes == 1:
-        assert first == other == third == 0
-    else:
-        assert lanes == 3 and len({first, other, third}) == 3  # each to an idle lane
+    assert len({first, other, third}) == 3  # each to an idle lane
     for key, index in (("a", first), ("a", again), ("b", other), ("c", third)):
         ctx._unroute(key, index)
     assert ctx._routes == {} and set(ctx._in_flight) == {0}
+
+
+# --- PostgreSQL: a unit's savepoint only before its first write --------------------------------
+
+
+def _savepoints(db: Session) -> list[list[object]]:
+    stack: list[list[object]] = db.connection().info.get("reattune.savepoints", [])
+    return stack
+
+
+def test_a_units_savepoint_reaches_postgresql_only_before_its_first_write(ctx: Context) -> None:
+    """A unit that only reads sends no SAVEPOINT (and no RELEASE); one that writes sends it
+    just before its first write, and its failure still rolls back only its own part."""
+    if ctx.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's savepoints cost no round trip: they are sent as they come")
+    with ctx.transaction() as db:
+        db.execute(select(func.count()).select_from(Throttle)).scalar_one()
+        (entry,) = _savepoints(db)
+        assert entry[1] is False  # opened, not sent
+        _throttle(db, "test:kept", ctx)
+        assert _savepoints(db)[0][1] is True  # sent before the INSERT
+    with pytest.raises(RuntimeError), ctx.transaction() as db:
+        _throttle(db, "test:undone", ctx)
+        raise RuntimeError("the request failed")
+    with ctx.transaction() as db:
+        kept = db.execute(select(Throttle.key).where(Throttle.key.like("test:%"))).scalars()
+        assert sorted(kept) == ["test:kept"]
+        assert _savepoints(db)[0][1] is False
+
+
+def test_a_read_that_fails_on_postgresql_outside_a_savepoint_fails_its_group(
+    ctx: Context,
+) -> None:
+    """The one case a deferred savepoint cannot undo: a statement the server refuses before
+    anything was written. PostgreSQL then refuses the rest of the transaction, so the group
+    must not commit: every member fails and nothing of it is kept (on SQLite, where the
+    savepoint was sent, only the failing unit fails)."""
+    from sqlalchemy import text
+
+    for lane in ctx.lanes:
+        lane.max_seconds = 30
+    errors: dict[str, BaseException] = {}
+    groups: dict[str, Group] = {}
+
+    def unit(name: str, fail: bool = False, hold_for: int = 0) -> None:
+        try:
+            with ctx.transaction(key="one caller") as db:
+                groups[name] = db.info["reattune.group"]
+                if fail:
+                    db.execute(text("SELECT no_such_column FROM throttles")).all()
+                _throttle(db, f"test:{name}", ctx)
+                if hold_for:
+                    lane = next(g for g in ctx.lanes if g._group is groups[name])
+                    _wait_for_waiters(lane, hold_for)
+        except BaseException as exc:
+            errors[name] = exc
+
+    first = threading.Thread(target=unit, args=("a", False, 1))
+    first.start()
+    while "a" not in groups:
+        time.sleep(0.001)
+    second = threading.Thread(target=unit, args=("b", True))
+    second.start()
+    for t in (first, second):
+        t.join(20)
+    assert groups["a"] is groups["b"]
+    with ctx.transaction() as db:
+        kept = list(db.execute(select(Throttle.key).where(Throttle.key.like("test:%"))).scalars())
+    if ctx.engine.dialect.name == "sqlite":
+        assert list(errors) == ["b"] and kept == ["test:a"]
+    else:
+        assert sorted(errors) == ["a", "b"] and kept == []
+        assert isinstance(errors["a"], GroupCommitError)

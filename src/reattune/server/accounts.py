@@ -139,14 +139,27 @@ def _totp_step(ctx: Context, user: User, code: str | None) -> int | None:
 
 
 def _throttle_rows(db: Session, keys: list[str], now: datetime) -> list[Throttle]:
+    """The counters for ``keys`` (new ones if missing), locked until the unit of work's
+    transaction ends, so two sign-ins never both count from the same value."""
     rows = []
     for key in keys:
-        row = db.get(Throttle, key)
+        row = db.get(Throttle, key, with_for_update=True)
         if row is None:
             row = Throttle(key=key, failures=0, next_allowed_at=now, updated_at=now)
             db.add(row)
         rows.append(row)
     return rows
+
+
+def _refuse_if_waiting(db: Session, keys: list[str], now: datetime) -> None:
+    """429 with ``Retry-After`` while any of the counters says wait."""
+    rows = db.execute(select(Throttle.next_allowed_at).where(Throttle.key.in_(keys))).scalars()
+    waiting = max((at for at in rows), default=now)
+    if waiting > now:
+        raise TooManyAttemptsError(
+            "too many sign-in attempts; wait a little and try again",
+            retry_after=max(1, math.ceil((waiting - now).total_seconds())),
+        )
 
 
 def _wait(failures: int, cap: timedelta) -> timedelta:
@@ -165,7 +178,6 @@ class NewSession:
 
 def login(
     ctx: Context,
-    db: Session,
     *,
     username: str,
     password: str,
@@ -176,21 +188,53 @@ def login(
     """Sign in. Failures count per account name and per address; past three, each one
     doubles the wait before the next try (capped at a minute per account and fifteen per
     address): a partner hammering the other's account slows guessing but cannot lock them
-    out. Unknown names spend the same argon2 time and get the same answer."""
-    now = ctx.now()
+    out. Unknown names spend the same argon2 time and get the same answer.
+
+    Three steps, so that argon2 (~50 ms of a core) runs outside any unit of work: units of
+    work take turns (``Context.transaction``), and a hash inside one held up every request
+    behind it. (1) a unit of work checks the throttle and reads the stored hash; (2) the
+    password is verified (against a dummy hash for an unknown name) and, when the
+    parameters changed, hashed again; (3) a second unit of work locks the counters, checks
+    the throttle again — a guess verified while other guesses failed waits like them, so
+    parallel guesses gain nothing — and records the outcome, refusing if the stored hash
+    changed meanwhile (a password change)."""
     name = username.strip().lower()
-    account_key = ctx.pseudonym("acct", name)
-    address_key = ctx.pseudonym("addr", address)
-    acct, addr = _throttle_rows(db, [account_key, address_key], now)
+    keys = [ctx.pseudonym("acct", name), ctx.pseudonym("addr", address)]
+    with ctx.transaction() as db:
+        _refuse_if_waiting(db, keys, ctx.now())
+        stored = db.execute(
+            select(User.password_hash).where(User.username == name)
+        ).scalar_one_or_none()
+    ok = ctx.passwords.verify(stored, password)
+    rehashed = None
+    if ok and stored is not None and ctx.passwords.needs_rehash(stored):
+        rehashed = ctx.passwords.hash(password)
+    with ctx.transaction() as db:
+        return _finish_login(ctx, db, name, keys, stored, ok, rehashed, totp, via, ctx.now())
+
+
+def _finish_login(
+    ctx: Context,
+    db: Session,
+    name: str,
+    keys: list[str],
+    stored: str | None,
+    ok: bool,
+    rehashed: str | None,
+    totp: str | None,
+    via: str,
+    now: datetime,
+) -> NewSession:
+    """Step 3 of :func:`login`, inside its second unit of work."""
+    acct, addr = _throttle_rows(db, keys, now)
     waiting = max(acct.next_allowed_at, addr.next_allowed_at)
-    if waiting > now:
-        db.commit()
+    if waiting > now:  # counted up by another sign-in since the check above
         raise TooManyAttemptsError(
             "too many sign-in attempts; wait a little and try again",
             retry_after=max(1, math.ceil((waiting - now).total_seconds())),
         )
     user = db.execute(select(User).where(User.username == name)).scalar_one_or_none()
-    ok = ctx.passwords.verify(user.password_hash if user else None, password)
+    ok = ok and user is not None and user.password_hash == stored
     step = None
     if ok and user is not None and user.role in Role.CLINICAL:
         step = _totp_step(ctx, user, totp)
@@ -211,8 +255,8 @@ def login(
     addr.next_allowed_at, addr.updated_at = now, now
     if step is not None:
         user.totp_last_step = step
-    if ctx.passwords.needs_rehash(user.password_hash):
-        user.password_hash = ctx.passwords.hash(password)
+    if rehashed is not None:
+        user.password_hash = rehashed
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     idle = ctx.config.clinician_idle if user.role in Role.CLINICAL else ctx.config.partner_idle
     row = SessionRow(

@@ -31,13 +31,16 @@ __all__ = ["Caller", "Context", "Passwords", "Role"]
 
 _PENDING = "reattune.audit"
 _GROUP = "reattune.group"
-PG_LANES = 3
-"""Commit groups open at once on PostgreSQL (SQLite: one, its single writer). Within a
-group, units of work run one after another, each waiting on its statements' round trips to
-the server; a few groups side by side overlap those waits. Units with the same ``key`` (a
-session token) keep to one lane while any of them is in flight (one caller's requests stay
-in order and never wait on each other's row locks across lanes); a key with nothing in
-flight goes to the lane with the fewest units in flight."""
+PG_LANES = 1
+"""Commit groups open at once on PostgreSQL (SQLite: one, its single writer). With several,
+units of work with the same ``key`` (a session token) keep to one lane while any of them is
+in flight, and a key with nothing in flight goes to the lane with the fewest units in
+flight; the lanes overlap their units' round trips to the server. Three lanes were chosen
+while every item list read the whole items table (a query PostgreSQL could not answer
+from its indexes, see ``items._visible_to``); with that fixed, one lane serves the bench
+best — more lanes mean smaller groups, more commits and more threads contending for the
+interpreter lock (server CPU per request 2.4-2.5 ms with one lane, ~3.0 with two, ~3.6
+with three or four; mix p99 204-213 / 216-219 / 276 / 290-314 ms)."""
 
 
 class Role:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.orm import Session
 
 from reattune.errors import AccessDeniedError, ConflictError, InvalidRequestError, ReattuneError
@@ -102,19 +102,28 @@ def relation(
 
 
 def _visible_to(caller: Caller) -> Any:
-    """The rule of :func:`relation` as a query condition (for lists). Written as
-    "mine, or shared in one of my couples" so that the database looks items up by owner and
-    by couple (both indexed) instead of reading every item of every couple."""
-    mine = Item.owner_id == caller.user_id
+    """The rule of :func:`relation` as a query condition (for lists): the ids of the items
+    that are mine, together with those shared in one of my couples, each set found through
+    an index (items by owner, items by couple, couples by partner or therapist).
+
+    Written as ``id IN (… UNION ALL …)`` because the plainer ``owner = me OR (couple IN
+    (my couples) AND shared)`` cannot use an index on PostgreSQL: an ``IN`` under an ``OR``
+    becomes a filter tested on every row, so every list read every item of every couple
+    (15 ms at 32,000 items, and growing with the table)."""
+    me = caller.user_id
+    mine = select(Item.id).where(Item.owner_id == me)
     if caller.role == Role.PARTNER:
-        couples = select(Couple.id).where(
-            or_(Couple.partner_a_id == caller.user_id, Couple.partner_b_id == caller.user_id)
+        couples: Any = union_all(
+            select(Couple.id).where(Couple.partner_a_id == me),
+            select(Couple.id).where(Couple.partner_b_id == me),
         )
-        return or_(mine, and_(Item.couple_id.in_(couples), Item.share_partner))
-    if caller.role == Role.THERAPIST:
-        couples = select(Couple.id).where(Couple.therapist_id == caller.user_id)
-        return or_(mine, and_(Item.couple_id.in_(couples), Item.share_therapist))
-    return mine
+        shared = select(Item.id).where(Item.couple_id.in_(couples), Item.share_partner)
+    elif caller.role == Role.THERAPIST:
+        couples = select(Couple.id).where(Couple.therapist_id == me)
+        shared = select(Item.id).where(Item.couple_id.in_(couples), Item.share_therapist)
+    else:
+        return Item.id.in_(mine)
+    return Item.id.in_(union_all(mine, shared))
 
 
 _ITEM_WITH_COUPLE = (

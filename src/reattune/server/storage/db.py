@@ -24,6 +24,7 @@ __all__ = [
     "CommitGroups",
     "Group",
     "GroupCommitError",
+    "LazySavepoints",
     "TurnQueue",
     "make_engine",
     "make_sessions",
@@ -260,13 +261,109 @@ class _Membership:
         # otherwise the unit's own exception, if any, propagates
 
 
+_SAVEPOINTS = "reattune.savepoints"
+_UNDO_STATEMENTS = ("SAVEPOINT", "RELEASE", "ROLLBACK")
+
+
+class LazySavepoints:
+    """On PostgreSQL, a savepoint is sent to the server only when something is about to
+    change: just before the first statement after it that is not a ``SELECT``.
+
+    Every unit of work runs in a savepoint of its group's transaction (see
+    :class:`CommitGroups`), so that a unit that fails rolls back its own part only. Most
+    units only read (an item, a list, the caller's account): for them ``SAVEPOINT`` and
+    ``RELEASE SAVEPOINT`` were two of four round trips, and as much of the server's work.
+    A savepoint nothing was written after has nothing to undo: releasing it, or rolling
+    back to it, is then a no-op here, and a unit that writes still gets its savepoint before
+    its first write. The one case a deferred savepoint cannot cover, a read that fails on
+    the server (PostgreSQL then refuses every later statement of the transaction), is
+    detected at the rollback, which then fails: the group is not committed and every member
+    fails (``Group.poisoned``), as when a rollback fails, so nothing is acknowledged that
+    is not on disk. SQLite keeps its savepoints as they are (they cost no round trip)."""
+
+    def __init__(self, engine: Engine) -> None:
+        dialect: Any = engine.dialect
+        self._send_savepoint = dialect.do_savepoint
+        self._send_rollback = dialect.do_rollback_to_savepoint
+        self._send_release = dialect.do_release_savepoint
+        dialect.do_savepoint = self.savepoint
+        dialect.do_rollback_to_savepoint = self.rollback_to
+        dialect.do_release_savepoint = self.release
+        event.listen(engine, "begin", self._reset)
+        event.listen(engine, "before_cursor_execute", self._before_execute)
+
+    @staticmethod
+    def _stack(conn: Connection) -> list[list[Any]]:
+        """The connection's open savepoints, oldest first, each ``[name, sent]``."""
+        stack: list[list[Any]] = conn.info.setdefault(_SAVEPOINTS, [])
+        return stack
+
+    def _reset(self, conn: Connection) -> None:
+        conn.info[_SAVEPOINTS] = []
+
+    def savepoint(self, conn: Connection, name: str) -> None:
+        self._stack(conn).append([name, False])
+
+    def _before_execute(
+        self,
+        conn: Connection,
+        cursor: Any,
+        statement: str,
+        _parameters: Any,
+        _context: Any,
+        _executemany: bool,
+    ) -> None:
+        stack = conn.info.get(_SAVEPOINTS)
+        if not stack or stack[-1][1]:
+            return
+        head = statement.lstrip()[:9].upper()
+        if head.startswith("SELECT") or head.startswith(_UNDO_STATEMENTS):
+            return
+        for entry in stack:
+            if not entry[1]:
+                cursor.execute(f"SAVEPOINT {entry[0]}")  # a name SQLAlchemy made
+                entry[1] = True
+
+    def _pop(self, conn: Connection, name: str) -> bool:
+        """Forget savepoint ``name`` and any opened after it; whether it was sent."""
+        stack = self._stack(conn)
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i][0] == name:
+                sent = bool(stack[i][1])
+                del stack[i:]
+                return sent
+        raise GroupCommitError(f"unknown savepoint {name}")
+
+    def release(self, conn: Connection, name: str) -> None:
+        if self._pop(conn, name):
+            self._send_release(conn, name)
+
+    def rollback_to(self, conn: Connection, name: str) -> None:
+        if self._pop(conn, name):
+            self._send_rollback(conn, name)
+            return
+        # Nothing was written since: nothing to undo, unless a read failed on the server.
+        if _transaction_failed(conn):
+            raise GroupCommitError("a statement failed outside any savepoint")
+
+
+def _transaction_failed(conn: Connection) -> bool:
+    from psycopg.pq import TransactionStatus
+
+    dbapi: Any = conn.connection.dbapi_connection
+    status = dbapi.info.transaction_status if dbapi is not None else None
+    return status != TransactionStatus.INTRANS
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    LazySavepoints(engine)
+    return engine
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

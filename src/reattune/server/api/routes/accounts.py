@@ -47,16 +47,14 @@ def login(body: LoginIn, request: Request, response: Response, ctx: Ctx) -> Logi
     """Sign in. ``mode: cookie`` sets ``__Host-`` cookies (Secure, HttpOnly, SameSite=Strict)
     and returns only the CSRF token; ``mode: bearer`` returns the token. Too many failures
     answer 429 with ``Retry-After`` — a growing wait, never a lockout."""
-    with ctx.transaction() as db:
-        new = accounts.login(
-            ctx,
-            db,
-            username=body.username,
-            password=body.password,
-            totp=body.totp,
-            address=address_of(request),
-            via=body.mode,
-        )
+    new = accounts.login(  # its own units of work, argon2 between them
+        ctx,
+        username=body.username,
+        password=body.password,
+        totp=body.totp,
+        address=address_of(request),
+        via=body.mode,
+    )
     if body.mode == "cookie":
         response.set_cookie(
             SESSION_COOKIE, new.token, path="/", secure=True, httponly=True, samesite="strict"
