@@ -145,6 +145,21 @@ def test_every_action_is_audited_without_content(
     assert count == len(rows) and problems == []
 
 
+def test_reading_ones_own_account_is_audited(
+    world: World, client: TestClient, ctx: Context
+) -> None:
+    with ctx.transaction() as db:
+        before = db.execute(select(AuditEvent).order_by(AuditEvent.seq.desc())).scalars().first()
+    assert client.get(f"{API}/me", headers=world["A"].h).status_code == 200
+    with ctx.transaction() as db:
+        rows = list(
+            db.execute(
+                select(AuditEvent).where(AuditEvent.seq > (before.seq if before else 0))
+            ).scalars()
+        )
+    assert [(r.action, r.object_type, r.outcome) for r in rows] == [("read", "user", "ok")]
+
+
 def test_the_application_cannot_change_or_delete_audit_rows(world: World, ctx: Context) -> None:
     with ctx.sessions() as db:
         row = db.execute(select(AuditEvent).limit(1)).scalar_one()

@@ -352,6 +352,15 @@ def change_password(ctx: Context, db: Session, caller: Caller, *, current: str, 
     ctx.record(db, caller.user_id, "password.change", "user", caller.user_id)
 
 
+def own_account(ctx: Context, db: Session, caller: Caller) -> User:
+    """The caller's own account (a read like any other: audited)."""
+    user = db.get(User, caller.user_id)
+    if user is None:  # the session outlived its account: treated as signed out
+        raise ctx.deny(db, caller, "read", "user", caller.user_id)
+    ctx.record(db, caller.user_id, "read", "user", caller.user_id)
+    return user
+
+
 def list_sessions(ctx: Context, db: Session, caller: Caller) -> list[SessionRow]:
     rows = db.execute(
         select(SessionRow)

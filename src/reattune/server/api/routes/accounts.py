@@ -105,9 +105,7 @@ def revoke_session(session_id: Id, auth: Auth) -> None:
 @router.get("/me")
 def me(auth: Auth) -> UserOut:
     with auth.transaction() as (db, caller):
-        user = db.get(User, caller.user_id)
-        assert user is not None
-        return UserOut.of(user)
+        return UserOut.of(accounts.own_account(auth.ctx, db, caller))
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
