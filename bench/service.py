@@ -1,14 +1,17 @@
 """Service latency: 50 concurrent clients mixing reads and writes against the running app.
 
     python bench/service.py [--clients 50] [--seconds 15] [--requests 6000]
-                            [--database-url postgresql://...] [--url http://127.0.0.1:PORT]
+                            [--database-url postgresql://... [--keep-database]]
+                            [--url http://127.0.0.1:PORT]
 
 Starts ``reattune serve`` (this checkout's ``src``) as a separate process on a free loopback
-port with a throwaway data folder — SQLite, or PostgreSQL with ``--database-url`` — unless
-``--url`` names one already running (it then needs open registration). This process is the
-second one: it signs up 10 partner accounts (5 couples, so shared items are read too), seeds
-a few items each, then runs two phases with the same clients, each bounded by ``--seconds``
-and ``--requests`` (whichever comes first; the first second is warm-up, not measured):
+port with a throwaway data folder — SQLite, or PostgreSQL with ``--database-url``, in a new
+database created on that server and dropped afterwards (``--keep-database`` uses the named one
+itself) — unless ``--url`` names one already running (it then needs open registration).
+This process is the second one: it signs up 10 partner accounts (5 couples, so shared items
+are read too), seeds a few items each, then runs two phases with the same clients, each
+bounded by ``--seconds`` and ``--requests`` (whichever comes first; the first second is
+warm-up, not measured):
 
 * **baseline**: every client calls ``GET /api/v1/health`` (same server, same middleware, no
   session, no database) — the floor this machine and client give;
@@ -40,6 +43,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,6 +138,23 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def scratch_database(url: str) -> tuple[str, Callable[[], None]]:
+    """A new, empty database on the server of ``url`` and a function that drops it: runs
+    that wrote into one shared database got slower run after run (its tables grew)."""
+    import psycopg
+
+    name = f"reattune_bench_{uuid.uuid4().hex[:12]}"
+    admin_url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"{url.rsplit('/', 1)[0]}/{name}", drop
 
 
 def start_server(data_dir: Path, database_url: str | None) -> tuple[subprocess.Popen[bytes], str]:
@@ -391,16 +412,25 @@ def main() -> None:
     )
     parser.add_argument("--database-url", default=None, help="PostgreSQL (default: SQLite)")
     parser.add_argument("--url", default=None, help="an already running service")
+    parser.add_argument(
+        "--keep-database",
+        action="store_true",
+        help="use the --database-url database itself (default: a new database on that server, "
+        "dropped afterwards, so that every run starts from the same empty state)",
+    )
     args = parser.parse_args()
 
     load_before = os.getloadavg()
     data_dir = Path(tempfile.mkdtemp(prefix="reattune-bench-"))
     proc = None
+    database_url, scratch = args.database_url, None
+    if database_url and not args.keep_database:
+        database_url, scratch = scratch_database(database_url)
     try:
         if args.url:
             url = args.url.rstrip("/")
         else:
-            proc, url = start_server(data_dir / "data", args.database_url)
+            proc, url = start_server(data_dir / "data", database_url)
         result = asyncio.run(bench(url, args, proc.pid if proc else None))
     finally:
         if proc is not None:
@@ -410,6 +440,8 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
         shutil.rmtree(data_dir, ignore_errors=True)
+        if scratch is not None:
+            scratch()
     report = {
         "server": args.url or "reattune serve (child process, loopback)",
         "database": "postgresql" if args.database_url else "sqlite",
