@@ -32,11 +32,11 @@ def shipped_patterns() -> list[str]:
     afresh, so that scanners built earlier in the process for other patterns don't count)."""
     default_lexicon.cache_clear()
     load_rules.cache_clear()
-    scan.forget_patterns()
-    default_lexicon()
-    for name in SAFETY_RULE_SETS:
-        load_rules(name)
-    return scan.seen_patterns()
+    with scan.recording_patterns() as patterns:
+        default_lexicon()
+        for name in SAFETY_RULE_SETS:
+            load_rules(name)
+    return patterns
 
 
 def table() -> dict[str, Any]:

@@ -14,24 +14,24 @@ pattern that starts with ``\\w+`` or ``.``) keep the old way for their whole gro
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib
 import json
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
 from typing import Any
 
 __all__ = [
     "GroupScanner",
-    "forget_patterns",
     "key_table",
     "keys",
     "known_start_keys",
     "prefixes",
-    "seen_patterns",
+    "recording_patterns",
 ]
 
 _parser: Any = importlib.import_module("re._parser")
@@ -249,9 +249,9 @@ KEY_SCHEMA = (
 """What the table's keys depend on besides the pattern: the depths, and the Python whose
 regular-expression parser read them (another version's table is not used)."""
 
-_SEEN: dict[str, None] = {}
-"""Every branch pattern a scanner was built with in this process, in order (for the script
-that writes the table, and its test)."""
+_SEEN: list[dict[str, None]] = []
+"""While :func:`recording_patterns` runs: every branch pattern a scanner is built with, in
+order (for the script that writes the table, and its test)."""
 
 
 def _digest(pattern: str) -> str:
@@ -279,7 +279,8 @@ def known_start_keys(pattern: str) -> tuple[frozenset[str], frozenset[str]] | No
 
 def _keys_of(pattern: str) -> tuple[bool, tuple[frozenset[str], frozenset[str]] | None]:
     """(whether the shipped table holds ``pattern``, its start keys)."""
-    _SEEN[pattern] = None
+    for seen in _SEEN:
+        seen[pattern] = None
     table = _shipped()
     digest = _digest(pattern)
     if digest in table:
@@ -288,12 +289,18 @@ def _keys_of(pattern: str) -> tuple[bool, tuple[frozenset[str], frozenset[str]] 
     return False, start_keys(pattern)
 
 
-def seen_patterns() -> list[str]:
-    return list(_SEEN)
-
-
-def forget_patterns() -> None:
-    _SEEN.clear()
+@contextlib.contextmanager
+def recording_patterns() -> Iterator[list[str]]:
+    """``with recording_patterns() as patterns:`` — the branch patterns of the scanners built
+    inside the block, in order, in ``patterns`` when it ends."""
+    seen: dict[str, None] = {}
+    out: list[str] = []
+    _SEEN.append(seen)
+    try:
+        yield out
+    finally:
+        _SEEN.remove(seen)
+        out.extend(seen)
 
 
 def key_table(patterns: Iterable[str]) -> dict[str, Any]:
