@@ -147,8 +147,15 @@ def scratch_database(url: str) -> tuple[str, Callable[[], None]]:
 
     name = f"reattune_bench_{uuid.uuid4().hex[:12]}"
     admin_url = url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        raise SystemExit(
+            f"bench/service.py: cannot create a database for the run on {urlsplit(url).netloc} "
+            f"({type(exc).__name__}: {exc}); give a server where this user may CREATE DATABASE, "
+            "or --keep-database to use the named database itself"
+        ) from None
 
     def drop() -> None:
         with psycopg.connect(admin_url, autocommit=True) as conn:

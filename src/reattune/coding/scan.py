@@ -29,7 +29,6 @@ __all__ = [
     "GroupScanner",
     "key_table",
     "keys",
-    "known_start_keys",
     "prefixes",
     "recording_patterns",
 ]
@@ -269,12 +268,6 @@ def _shipped() -> dict[str, Any]:
         return {}
     table = data.get("keys")
     return table if isinstance(table, dict) else {}
-
-
-def known_start_keys(pattern: str) -> tuple[frozenset[str], frozenset[str]] | None:
-    """:func:`start_keys` of ``pattern`` at the default depth, from the shipped table when it
-    holds the pattern."""
-    return _keys_of(pattern)[1]
 
 
 def _keys_of(pattern: str) -> tuple[bool, tuple[frozenset[str], frozenset[str]] | None]:
