@@ -177,6 +177,14 @@ def test_negated_act_with_a_time_is_an_emergency() -> None:
         ("If I don't end my life soon, nothing will change.", "ideation"),
         ("Lately I've been entertaining suicidal thoughts.", "ideation"),
         ("Writing about my suicidal thoughts helps a bit.", "ideation"),
+        # an attempt named by its method, a means one is drawn to use on oneself (1.4)
+        ("Two years ago I survived a failed overdose attempt.", "attempt"),
+        ("After my botched hanging attempt I stopped talking to anyone.", "attempt"),
+        ("If we kept a gun at home I'd be temped to use it on myself.", "means"),
+        ("I keep wanting to use the pills on myself.", "means"),
+        # not brave enough "to do" (the act left unsaid), thoughts not acted on
+        ("I think about it, but I'm not brave enough to do.", "ideation"),
+        ("So far I haven't been able to follow through with my thoughts.", "ideation"),
     ],
 )
 def test_new_rules_count_for_the_writer(text: str, category: str) -> None:
@@ -194,6 +202,11 @@ def test_new_rules_count_for_the_writer(text: str, category: str) -> None:
         "If I end my life's work here I can finally retire.",
         "You keep entertaining suicidal thoughts, please call someone.",
         "We can talk about your suicidal thoughts whenever you want.",
+        "My second attempt at the driving test went fine.",
+        "I want to use the razor on myself before the party, my beard is a mess.",
+        "I'm not brave enough to do karaoke.",
+        "I couldn't follow through with my plan to learn Spanish.",
+        "Please don't use the knife on yourself.",
     ],
 )
 def test_new_rules_not_counted_for_writer(text: str) -> None:

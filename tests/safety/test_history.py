@@ -126,6 +126,16 @@ def test_every_indicator_example_is_found_in_its_category_about_the_writer() -> 
         ("I suffered from depression in college.", "mental_illness"),
         ("I don't deserve friends.", "worthless"),
         ("I get those thoughts too.", "death_thoughts"),
+        # weak signs added in indicators 1.1: a hard time going on, hopelessness said the
+        # other way round, a chat-style fragment, self-blame, an illness "always" had
+        ("Some weeks it is so hard to keep going.", "despair"),
+        ("I see how hopeless the whole thing seems.", "despair"),
+        ("Long day. Depressed. Going to bed.", "despair"),
+        ("I felt my own pain and pushed through it.", "despair"),
+        ("It's all my fault that they moved away.", "worthless"),
+        ("I've always struggled with anxiety.", "mental_illness"),
+        ("I personally suffer from depression.", "mental_illness"),
+        ("That summer away saved me from myself.", "death_thoughts"),
     ],
 )
 def test_indicator_found_for_the_writer(text: str, kind: str) -> None:
@@ -142,6 +152,10 @@ def test_indicator_found_for_the_writer(text: str, kind: str) -> None:
         "He said nothing has helped him.",
         "I want out of this lease by March.",
         "My pain killers are in the cabinet.",
+        "It is hard to keep going uphill on a bike.",
+        "You seem depressed. Want to talk?",
+        "She was so depressed after the move.",
+        "It's your fault, not mine.",
     ],
 )
 def test_indicator_not_found_for_the_writer(text: str) -> None:

@@ -203,7 +203,9 @@ def evaluate_cssrs(path: Path | str) -> Report:
         "when their posts together show several risk factors (reattune.safety.history); "
         "posts_only.* is the per-message screen alone",
         "half_a.* and half_b.*: the users split in two, stratified by label (sha256 of the "
-        "id); on the dev file the rules were developed on half a, half b is the check",
+        "id); on the dev file the history rules were first developed on half a with half b "
+        "as the check, then (crisis lexicon 1.4, indicators 1.1) on misses of both halves, "
+        "so neither half is independent any more: only unseen users are",
         "Indicator users (risk factors without suicidal thoughts) count neither way in "
         "recall nor in the false-positive rate; their flagged share is reported",
         "baseline: a TF-IDF classifier needs fpr.supportive near 0.57 to reach "
