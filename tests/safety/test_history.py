@@ -160,3 +160,32 @@ def test_indicator_found_for_the_writer(text: str, kind: str) -> None:
 )
 def test_indicator_not_found_for_the_writer(text: str) -> None:
     assert screen_history([text]).kinds == ()
+
+
+def _phrasings(section: str) -> list[str]:
+    from pathlib import Path
+
+    lines = (Path(__file__).parent / "data" / "distress_phrasings.txt").read_text("utf-8")
+    out: list[str] = []
+    current = None
+    for line in lines.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        if line.startswith("["):
+            current = line.strip("[]")
+            continue
+        if current == section:
+            out.append(line)
+    return out
+
+
+@pytest.mark.parametrize("text", _phrasings("writer"))
+def test_common_first_person_distress_registers(text: str) -> None:
+    """Lexicon coverage: ordinary ways of telling one's own distress are seen, by the
+    message gate (suicidal thoughts) or as a weak sign for the history screen."""
+    assert safety.check_text(text).positive or screen_history([text]).kinds, text
+
+
+@pytest.mark.parametrize("text", _phrasings("not"))
+def test_support_and_everyday_talk_do_not_register(text: str) -> None:
+    assert not safety.check_text(text).positive and screen_history([text]).kinds == (), text
