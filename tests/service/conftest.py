@@ -19,10 +19,10 @@ pytest.importorskip("fastapi", reason="the service extra is not installed")
 import pyotp
 from fastapi.testclient import TestClient
 
-from reattune.server.accounts import register
-from reattune.server.api.app import create_app
-from reattune.server.config import PasswordPolicy, ServerConfig
-from reattune.server.core import Context, Role
+from reattune.api.app import create_app
+from reattune.service.accounts import register
+from reattune.service.config import PasswordPolicy, ServerConfig
+from reattune.service.core import Context, Role
 
 PG_URL = os.environ.get("REATTUNE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 API = "/api/v1"
@@ -59,7 +59,7 @@ def pg_template() -> Iterator[tuple[str, list[str]]]:
         pytest.skip(f"PostgreSQL at {PG_URL} is unreachable: {type(exc).__name__}")
     name = f"reattune_tpl_{uuid.uuid4().hex[:12]}"
     conn.execute(f'CREATE DATABASE "{name}"')
-    from reattune.server.storage.db import make_engine, migrate
+    from reattune.storage.db import make_engine, migrate
 
     engine = make_engine(_url(name))
     migrate(engine)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from reattune.server.api.app import create_app
-from reattune.server.config import PasswordPolicy
-from reattune.server.core import Context, Passwords, Role
-from reattune.server.storage.tables import User
+from reattune.api.app import create_app
+from reattune.service.config import PasswordPolicy
+from reattune.service.core import Context, Passwords, Role
+from reattune.storage.tables import User
 from tests.service.conftest import API, PASSWORD, Clock, World
 
 
@@ -24,7 +24,7 @@ def test_password_policy_is_argon2id_46mib_t1_p1_two_at_once() -> None:
 def test_sessions_are_256_bit_and_stored_hashed(world: World, ctx: Context) -> None:
     token = world["A"].token
     assert len(token) >= 43  # 32 bytes, URL-safe base64
-    from reattune.server.storage.tables import SessionRow
+    from reattune.storage.tables import SessionRow
 
     with ctx.transaction() as db:
         stored = [s.token_hash for s in db.query(SessionRow).all()]
@@ -286,7 +286,7 @@ def test_a_guess_verified_while_other_guesses_failed_waits_like_them(
     counted up the wait, even a right password is answered 429 (nothing is revealed)."""
     from datetime import timedelta
 
-    from reattune.server.storage.tables import Throttle
+    from reattune.storage.tables import Throttle
 
     client = world.client
     name = world["A"].name

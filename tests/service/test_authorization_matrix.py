@@ -13,9 +13,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from reattune.server import couples as couples_uc
-from reattune.server.core import Context
-from reattune.server.storage.tables import Couple, Item, User
+from reattune.service import couples as couples_uc
+from reattune.service.core import Context
+from reattune.storage.tables import Couple, Item, User
 from tests.service.conftest import API, CHAT, PASSWORD, World
 
 CALLERS = ("anonymous", "A", "B", "C", "T", "U", "ADMIN")
@@ -240,7 +240,7 @@ def _repair(w: World, ctx: Context) -> None:
 
 
 def _caller(db: Any, user_id: str) -> Any:
-    from reattune.server.core import Caller
+    from reattune.service.core import Caller
 
     user = db.get(User, user_id)
     return Caller(user.id, user.role, "", "bearer")

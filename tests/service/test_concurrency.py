@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from reattune.server.core import Context
-from reattune.server.storage.db import CommitGroups, Group, GroupCommitError, TurnQueue
-from reattune.server.storage.tables import AuditEvent, Throttle
+from reattune.service.core import Context
+from reattune.storage.db import CommitGroups, Group, GroupCommitError, TurnQueue
+from reattune.storage.tables import AuditEvent, Throttle
 
 
 def _count(ctx: Context) -> int:

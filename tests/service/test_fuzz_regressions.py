@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from reattune.errors import InvalidRequestError
 from reattune.safety.screening import instrument_ids, load_instrument
-from reattune.server.accounts import normalize_username
-from reattune.server.core import Context
+from reattune.service.accounts import normalize_username
+from reattune.service.core import Context
 from tests.service.conftest import API, Clock, Person, World
 
 

@@ -20,15 +20,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from reattune.server import items
-from reattune.server.accounts import register
-from reattune.server.analysis import UploadOptions, analyse_upload
-from reattune.server.api.app import create_app
-from reattune.server.config import ServerConfig
-from reattune.server.core import Caller, Context, Role
-from reattune.server.items import run_analysis
-from reattune.server.jobs import Jobs
-from reattune.server.storage.tables import AnalysisRow, AuditEvent
+from reattune.api.app import create_app
+from reattune.service import items
+from reattune.service.accounts import register
+from reattune.service.analysis import UploadOptions, analyse_upload
+from reattune.service.config import ServerConfig
+from reattune.service.core import Caller, Context, Role
+from reattune.service.items import run_analysis
+from reattune.service.jobs import Jobs
+from reattune.storage.tables import AnalysisRow, AuditEvent
 from tests.service.conftest import API, CHAT, FAST_HASH, PASSWORD, Clock, World
 from tests.service.live import service_env
 

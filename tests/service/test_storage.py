@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect, select, text, update
 
 from reattune.errors import DecryptionError
-from reattune.server import keys
-from reattune.server.core import Context
-from reattune.server.storage.audit import AuditWriteError
-from reattune.server.storage.tables import AnalysisRow, AuditEvent, Base, Item
+from reattune.service import keys
+from reattune.service.core import Context
+from reattune.storage.audit import AuditWriteError
+from reattune.storage.tables import AnalysisRow, AuditEvent, Base, Item
 from tests.service.conftest import API, CHAT, World
 
 CANARY = "purple-walrus-canary sentence nobody else would write"
@@ -81,7 +81,7 @@ def test_moved_or_altered_ciphertext_fails(world: World, client: TestClient, ctx
         flipped[-1] ^= 1
         first.body_enc = bytes(flipped)
     with ctx.transaction() as db, pytest.raises(DecryptionError):
-        from reattune.server.items import _view
+        from reattune.service.items import _view
 
         item = db.get(Item, one)
         assert item is not None

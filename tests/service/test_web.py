@@ -7,8 +7,8 @@ import dataclasses
 
 from fastapi.testclient import TestClient
 
-from reattune.server.api.app import create_app
-from reattune.server.core import Context
+from reattune.api.app import create_app
+from reattune.service.core import Context
 from tests.service.conftest import API, World
 
 EXPECTED = {

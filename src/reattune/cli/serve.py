@@ -1,5 +1,5 @@
 """``reattune serve``, ``reattune worker``, ``reattune keys rotate``, ``reattune audit
-verify`` and ``reattune admin create``: thin commands over :mod:`reattune.server`. The
+verify`` and ``reattune admin create``: thin commands over :mod:`reattune.service`. The
 service's dependencies are imported only when one of these runs (the ``service`` extra)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from reattune.cli.errors import guarded
 from reattune.errors import AuditChainError, SettingsError
 
 if TYPE_CHECKING:
-    from reattune.server.core import Context
+    from reattune.service.core import Context
 
 console = Console(highlight=False)
 
@@ -35,12 +35,12 @@ admin_app = typer.Typer(help="Administrator accounts.", no_args_is_help=True)
 
 def _context(data_dir: Path | None) -> Context:
     try:
-        from reattune.server.config import ServerConfig
+        from reattune.service.config import ServerConfig
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise SettingsError(
             "the service is not installed", expected="pip install 'reattune[service]'"
         ) from exc
-    from reattune.server.core import Context
+    from reattune.service.core import Context
 
     return Context(ServerConfig.from_env(data_dir))
 
@@ -55,8 +55,8 @@ def serve_command(
     """Run the service (the API under /api/v1) with its background jobs."""
     import uvicorn
 
-    from reattune.server.api.app import create_app
-    from reattune.server.jobs import Jobs
+    from reattune.api.app import create_app
+    from reattune.service.jobs import Jobs
 
     ctx = _context(data_dir)
     jobs = Jobs(ctx)
@@ -78,7 +78,7 @@ def worker_command(
     workers: Annotated[int, typer.Option(help="Job threads.")] = 1,
 ) -> None:
     """Run background jobs alone (when `reattune serve --workers 0` runs elsewhere)."""
-    from reattune.server.jobs import Jobs
+    from reattune.service.jobs import Jobs
 
     ctx = _context(data_dir)
     Jobs(ctx).run_forever(workers)
@@ -89,7 +89,7 @@ def worker_command(
 def rotate_command(data_dir: DataDir = None) -> None:
     """Add a new key-encryption key and rewrap every data key under it (no downtime). With
     REATTUNE_KEK, put the new key first in it instead; this rewraps under that key."""
-    from reattune.server.keys import rotate
+    from reattune.service.keys import rotate
 
     ctx = _context(data_dir)
     result = rotate(ctx, new_key=not os.environ.get("REATTUNE_KEK"))
@@ -117,8 +117,8 @@ def admin_create_command(
     data_dir: DataDir = None,
 ) -> None:
     """Create an administrator (asks for the password; prints the TOTP URI once)."""
-    from reattune.server import accounts
-    from reattune.server.core import Role
+    from reattune.service import accounts
+    from reattune.service.core import Role
 
     ctx = _context(data_dir)
     password = os.environ.get("REATTUNE_ADMIN_PASSWORD") or typer.prompt(

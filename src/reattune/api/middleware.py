@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["SECURITY_HEADERS", "ServiceEdge"]
 
-log = logging.getLogger("reattune.server")
+log = logging.getLogger("reattune.api")
 
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'"),

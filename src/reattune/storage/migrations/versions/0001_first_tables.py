@@ -210,7 +210,7 @@ def upgrade() -> None:
         )
     )
     # The application cannot change or remove audit rows: besides the ORM guards
-    # (reattune.server.storage.audit), the database itself refuses.
+    # (reattune.storage.audit), the database itself refuses.
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             """

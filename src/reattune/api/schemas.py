@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from reattune.server.couples import CoupleView, InvitationView, LinkedCouple
-from reattune.server.items import ItemView
-from reattune.server.storage.tables import SessionRow, User
+from reattune.service.couples import CoupleView, InvitationView, LinkedCouple
+from reattune.service.items import ItemView
+from reattune.storage.tables import SessionRow, User
 
 Username = Annotated[
     str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")

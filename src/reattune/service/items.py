@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from reattune.errors import AccessDeniedError, ConflictError, InvalidRequestError, ReattuneError
 from reattune.safety import check
 from reattune.safety.screening import ScreeningResult
-from reattune.server.analysis import Outcome, UploadOptions, analyse_upload
-from reattune.server.core import Caller, Context, Role
-from reattune.server.couples import couple_of
-from reattune.server.storage.tables import AnalysisRow, Couple, Item, new_id
+from reattune.service.analysis import Outcome, UploadOptions, analyse_upload
+from reattune.service.core import Caller, Context, Role
+from reattune.service.couples import couple_of
+from reattune.storage.tables import AnalysisRow, Couple, Item, new_id
 
 __all__ = [
     "CSI4_RANGES",
@@ -44,7 +44,7 @@ __all__ = [
     "set_sharing",
 ]
 
-log = logging.getLogger("reattune.server.jobs")
+log = logging.getLogger("reattune.service.jobs")
 
 KINDS = ("conversation", "prep", "timeout", "csi4", "screening")
 CSI4_RANGES = ((0, 6), (0, 5), (0, 5), (0, 5))

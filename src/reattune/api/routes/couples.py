@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from reattune.server import couples
-from reattune.server.api.deps import Auth
-from reattune.server.api.schemas import CoupleOut, InvitationOut, InviteIn, LinkedCoupleOut
+from reattune.api.deps import Auth
+from reattune.api.schemas import CoupleOut, InvitationOut, InviteIn, LinkedCoupleOut
+from reattune.service import couples
 
 router = APIRouter(tags=["couples"])
 Id = Annotated[str, Path(min_length=1, max_length=64)]

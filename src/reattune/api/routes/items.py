@@ -7,11 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, File, Form, Path, Request, Response, UploadFile, status
 
-from reattune.errors import PayloadTooLargeError
-from reattune.server import items
-from reattune.server.analysis import UploadOptions
-from reattune.server.api.deps import Auth
-from reattune.server.api.schemas import (
+from reattune.api.deps import Auth
+from reattune.api.schemas import (
     CSI4In,
     ItemOut,
     ItemSummaryOut,
@@ -20,6 +17,9 @@ from reattune.server.api.schemas import (
     SharingIn,
     TimeoutIn,
 )
+from reattune.errors import PayloadTooLargeError
+from reattune.service import items
+from reattune.service.analysis import UploadOptions
 
 router = APIRouter(tags=["items"])
 Id = Annotated[str, Path(min_length=1, max_length=64)]

@@ -14,8 +14,8 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from reattune.errors import AccessDeniedError, NotAuthenticatedError
-from reattune.server import accounts
-from reattune.server.core import Caller, Context
+from reattune.service import accounts
+from reattune.service.core import Caller, Context
 
 __all__ = ["CSRF_HEADER", "SESSION_COOKIE", "Auth", "Ctx", "address_of"]
 

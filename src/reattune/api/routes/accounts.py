@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 
-from reattune.server import accounts, items
-from reattune.server.api.deps import CSRF_COOKIE, SESSION_COOKIE, Auth, Ctx, address_of
-from reattune.server.api.schemas import (
+from reattune.api.deps import CSRF_COOKIE, SESSION_COOKIE, Auth, Ctx, address_of
+from reattune.api.schemas import (
     ConfirmIn,
     ExportOut,
     ItemOut,
@@ -20,7 +19,8 @@ from reattune.server.api.schemas import (
     SessionOut,
     UserOut,
 )
-from reattune.server.storage.tables import User
+from reattune.service import accounts, items
+from reattune.storage.tables import User
 
 router = APIRouter(tags=["accounts"])
 Id = Annotated[str, Path(min_length=1, max_length=64)]

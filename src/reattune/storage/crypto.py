@@ -9,7 +9,7 @@ KEK id and the row.
 KEKs: an ordered list, the first is current. They come from ``REATTUNE_KEK`` (comma-separated
 base64 keys, newest first) or from the key file in the data folder (one ``id:base64`` per line,
 newest first; created 0600 with one fresh key on first start). ``reattune keys rotate`` puts a
-new key first and rewraps every data key (see :mod:`reattune.server.keys`).
+new key first and rewraps every data key (see :mod:`reattune.service.keys`).
 """
 
 from __future__ import annotations

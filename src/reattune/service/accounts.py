@@ -22,8 +22,8 @@ from reattune.errors import (
     NotAuthenticatedError,
     TooManyAttemptsError,
 )
-from reattune.server.core import Caller, Context, Role
-from reattune.server.storage.tables import SessionRow, Throttle, User, new_id
+from reattune.service.core import Caller, Context, Role
+from reattune.storage.tables import SessionRow, Throttle, User, new_id
 
 __all__ = [
     "NewSession",
@@ -417,7 +417,7 @@ def delete_account(ctx: Context, db: Session, caller: Caller, *, password: str) 
         ctx.record(db, caller.user_id, "account.delete", "user", caller.user_id, "failed")
         db.commit()
         raise NotAuthenticatedError("the password is not right")
-    from reattune.server.couples import dissolve_for
+    from reattune.service.couples import dissolve_for
 
     dissolve_for(db, user.id)
     db.execute(delete(Throttle).where(Throttle.key == ctx.pseudonym("acct", user.username)))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from reattune.server.storage.tables import Base
+from reattune.storage.tables import Base
 
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:  # pragma: no cover - the service always passes one
-    raise RuntimeError("run migrations through reattune.server.storage.db.migrate")
+    raise RuntimeError("run migrations through reattune.storage.db.migrate")
 
 context.configure(
     connection=connection,

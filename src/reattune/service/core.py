@@ -21,10 +21,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from reattune.errors import NotFoundError
-from reattune.server.config import ServerConfig
-from reattune.server.storage.audit import AuditTrail, Pending
-from reattune.server.storage.crypto import KeyRing, RecordKey, load_secret_file
-from reattune.server.storage.db import CommitGroups, Group, make_engine, make_sessions, migrate
+from reattune.service.config import ServerConfig
+from reattune.storage.audit import AuditTrail, Pending
+from reattune.storage.crypto import KeyRing, RecordKey, load_secret_file
+from reattune.storage.db import CommitGroups, Group, make_engine, make_sessions, migrate
 
 __all__ = ["Caller", "Context", "Passwords", "Role"]
 

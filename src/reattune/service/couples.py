@@ -9,8 +9,8 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from reattune.errors import AccessDeniedError, ConflictError, NotFoundError
-from reattune.server.core import Caller, Context, Role
-from reattune.server.storage.tables import Couple, Invitation, Item, TherapistProposal, User
+from reattune.service.core import Caller, Context, Role
+from reattune.storage.tables import Couple, Invitation, Item, TherapistProposal, User
 
 __all__ = [
     "CoupleView",

@@ -28,12 +28,12 @@ from typing import Any
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
-from reattune.server import items
-from reattune.server.core import Context
+from reattune.service import items
+from reattune.service.core import Context
 
 __all__ = ["Jobs"]
 
-log = logging.getLogger("reattune.server.jobs")
+log = logging.getLogger("reattune.service.jobs")
 
 
 class _EmbeddedConsumer(Consumer):  # type: ignore[misc]

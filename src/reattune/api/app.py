@@ -11,11 +11,11 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from reattune import __version__
-from reattune.server.api.errors import install_error_handlers
-from reattune.server.api.middleware import ServiceEdge
-from reattune.server.api.routes import accounts, couples, items
-from reattune.server.api.schemas import ErrorOut, HealthOut
-from reattune.server.core import Context
+from reattune.api.errors import install_error_handlers
+from reattune.api.middleware import ServiceEdge
+from reattune.api.routes import accounts, couples, items
+from reattune.api.schemas import ErrorOut, HealthOut
+from reattune.service.core import Context
 
 __all__ = ["PREFIX", "create_app"]
 
@@ -72,7 +72,7 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 def _run_inline(ctx: Context) -> Callable[[str], None]:
-    from reattune.server.items import run_analysis
+    from reattune.service.items import run_analysis
 
     def run(item_id: str) -> None:
         run_analysis(ctx, item_id)

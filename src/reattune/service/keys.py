@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from reattune.server.core import Context
-from reattune.server.storage.crypto import RecordKey
-from reattune.server.storage.tables import Item, User
+from reattune.service.core import Context
+from reattune.storage.crypto import RecordKey
+from reattune.storage.tables import Item, User
 
 __all__ = ["Rotation", "rewrap_all", "rotate"]
 

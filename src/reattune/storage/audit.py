@@ -20,7 +20,7 @@ from sqlalchemy import Delete, Update, bindparam, event, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from reattune.server.storage.tables import AuditEvent, AuditHead, Base
+from reattune.storage.tables import AuditEvent, AuditHead, Base
 
 __all__ = ["GENESIS", "AuditProblem", "AuditTrail", "Pending"]
 
