@@ -171,6 +171,17 @@ def test_shipped_ipv_set_is_large_enough_and_meets_the_target() -> None:
     assert m["recall.ipv"] >= 0.95 and m["precision.ipv"] >= 0.80
 
 
+def test_independent_forum_style_posts_meet_the_target() -> None:
+    """160 forum-style posts (80 partner violence, 80 hard negatives) written on 2026-11-22 by
+    someone who never saw the lexicons, the model or the other sets; measured once and never
+    used to change the detector (docs/safety.md). The model was not trained on them."""
+    path = Path(__file__).parent / "data" / "ipv_independent_posts.csv"
+    rows = read_labelled_texts(path)
+    assert (sum(label for _, label in rows), sum(not label for _, label in rows)) == (80, 80)
+    m = evaluate_ipv(path)["metrics"]
+    assert m["recall.ipv"] >= 0.95 and m["precision.ipv"] >= 0.80
+
+
 @pytest.mark.skipif(not CSSRS_DEV.exists(), reason="C-SSRS dev data not present (../shared/data)")
 def test_cssrs_dev_figures_are_reported() -> None:
     result = runner.invoke(app, ["eval", "cssrs", "--data", str(CSSRS_DEV), "--json"])
