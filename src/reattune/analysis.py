@@ -47,6 +47,18 @@ def _stonewalling_spans(
     return marked
 
 
+def clear_text_caches() -> None:
+    """Forget every reading of a text that outlives an ``analyze`` call (the learned models'
+    n-grams per word, the cached tokens of short texts), so that the next call reads its
+    texts from scratch as in a new process. Results never depend on these caches; a
+    benchmark clears them so that each run does the whole work."""
+    from reattune.coding import text as tx
+    from reattune.learned.model import clear_caches
+
+    tx.tokens.cache_clear()
+    clear_caches()
+
+
 def _models_used(settings: AnalysisSettings) -> tuple[str, ...]:
     if not settings.use_models:
         return ()

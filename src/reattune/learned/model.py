@@ -49,6 +49,7 @@ __all__ = [
     "ModelNotFoundError",
     "TfidfBlock",
     "available_models",
+    "clear_caches",
     "load_model",
     "load_model_file",
     "save_model",
@@ -154,6 +155,12 @@ class TfidfBlock:
             return out
         analyzer = ANALYZERS[self.analyzer]
         return [i for i in map(get, analyzer(doc)) if i is not None]
+
+    def clear_cache(self) -> None:
+        """Forget the words read so far (the next texts are read from scratch)."""
+
+        with self._lock:
+            self._word_cache.clear()
 
     def transform(self, docs: Sequence[str]) -> tuple[IntArray, IntArray, FloatArray]:
         """(row, global column, value) triplets for ``docs``, sorted by row then column."""
@@ -264,6 +271,13 @@ class LinearTextModel:
             b.source for b in self.blocks if isinstance(b, TfidfBlock) and b.source in EXTRA_SOURCES
         ]
         return tuple(dict.fromkeys(named))
+
+    def clear_caches(self) -> None:
+        """Forget what was cached about the texts scored so far (the words' n-grams)."""
+
+        for block in self.blocks:
+            if isinstance(block, TfidfBlock):
+                block.clear_cache()
 
     def output_index(self, output: str) -> int:
         try:
@@ -663,6 +677,18 @@ def available_models() -> list[str]:
     )
 
 
+_LOADED: list[LinearTextModel] = []
+"""Every model ``load_model`` has loaded (for ``clear_caches``)."""
+
+
+def clear_caches() -> None:
+    """Forget what every loaded model cached about the texts it scored: the next analysis
+    reads its texts from scratch, as in a new process (for benchmarks)."""
+
+    for model in _LOADED:
+        model.clear_caches()
+
+
 @cache
 def load_model(name: str) -> LinearTextModel:
     """The shipped model ``name`` (for example ``"ucc"``), loaded once and cached."""
@@ -681,4 +707,6 @@ def load_model(name: str) -> LinearTextModel:
         raise ModelFormatError(f"arrays file must sit beside the model: {arrays_name!r}")
     arrays = _read_npz(root.joinpath(arrays_name).read_bytes())
     _check_digest(meta, arrays)
-    return model_from_parts(meta, arrays)
+    model = model_from_parts(meta, arrays)
+    _LOADED.append(model)
+    return model
