@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 
@@ -139,20 +140,7 @@ class TfidfBlock:
             terms = word_ngrams(word_tokens(doc), *self.ngram_range)
             return [i for i in map(get, terms) if i is not None]
         if self.analyzer == "char_wb":
-            out: list[int] = []
-            cache = self._word_cache
-            lo, hi = self.ngram_range
-            for word in doc.lower().split():
-                ids = cache.get(word)
-                if ids is None:
-                    grams = char_wb_word_ngrams(word, lo, hi)
-                    ids = [i for i in map(get, grams) if i is not None]
-                    with self._lock:
-                        if len(cache) >= _CACHE_LIMIT:
-                            cache.clear()
-                        cache[word] = ids
-                out.extend(ids)
-            return out
+            return list(chain.from_iterable(self._word_ids(doc.lower().split())))
         analyzer = ANALYZERS[self.analyzer]
         return [i for i in map(get, analyzer(doc)) if i is not None]
 
@@ -162,22 +150,70 @@ class TfidfBlock:
         with self._lock:
             self._word_cache.clear()
 
+    def _word_ids(self, words: Sequence[str]) -> list[list[int]]:
+        """``char_wb``: the local column ids of each word's n-grams (cached per word)."""
+
+        get = self.vocabulary.get
+        cache = self._word_cache
+        lo, hi = self.ngram_range
+        out = []
+        for word in words:
+            ids = cache.get(word)
+            if ids is None:
+                ids = [i for i in map(get, char_wb_word_ngrams(word, lo, hi)) if i is not None]
+                with self._lock:
+                    if len(cache) >= _CACHE_LIMIT:
+                        cache.clear()
+                    cache[word] = ids
+            out.append(ids)
+        return out
+
+    def _doc_ids(self, docs: Sequence[str]) -> tuple[IntArray, IntArray]:
+        """For every doc, the row of each of its term occurrences, and their local column
+        ids: ``term_ids`` of every doc, one after the other."""
+
+        if self.analyzer != "char_wb":
+            lengths = np.zeros(len(docs), dtype=np.int64)
+            found: list[int] = []
+            for k, doc in enumerate(docs):
+                ids = self.term_ids(doc)
+                lengths[k] = len(ids)
+                found.extend(ids)
+            rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+            return rows, np.asarray(found, dtype=np.int64)
+        # char_wb: a doc's terms are its words' n-grams, word after word. Each distinct word
+        # is read once; the docs' ids are then gathered from the words' with array indexing.
+        words_of = [doc.lower().split() for doc in docs]
+        words = list(chain.from_iterable(words_of))
+        distinct = dict.fromkeys(words)
+        per_word = self._word_ids(list(distinct))
+        position = {w: k for k, w in enumerate(distinct)}
+        word_len = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
+        word_start = np.zeros(len(per_word) + 1, dtype=np.int64)
+        np.cumsum(word_len, out=word_start[1:])
+        word_ids = np.fromiter(
+            chain.from_iterable(per_word), dtype=np.int64, count=int(word_start[-1])
+        )
+        at = np.fromiter(map(position.__getitem__, words), dtype=np.int64, count=len(words))
+        n_ids = word_len[at]  # per word occurrence
+        first = np.cumsum(n_ids) - n_ids  # where each occurrence's ids go
+        gather = np.arange(int(n_ids.sum()), dtype=np.int64) + np.repeat(
+            word_start[at] - first, n_ids
+        )
+        n_words = np.fromiter(map(len, words_of), dtype=np.int64, count=len(words_of))
+        rows = np.repeat(np.repeat(np.arange(len(docs), dtype=np.int64), n_words), n_ids)
+        return rows, word_ids[gather]
+
     def transform(self, docs: Sequence[str]) -> tuple[IntArray, IntArray, FloatArray]:
         """(row, global column, value) triplets for ``docs``, sorted by row then column."""
 
-        lengths = np.zeros(len(docs), dtype=np.int64)
-        ids: list[int] = []
-        for k, doc in enumerate(docs):
-            found = self.term_ids(doc)
-            lengths[k] = len(found)
-            ids.extend(found)
-        if not ids:
+        doc_of, ids = self._doc_ids(docs)
+        if not ids.size:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty.copy(), np.zeros(0, dtype=np.float64)
         n_local = self.n_features
-        doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
-        keys = doc_of * n_local + np.asarray(ids, dtype=np.int64)
-        unique, counts = np.unique(keys, return_counts=True)
+        keys = doc_of * n_local + ids
+        unique, counts = _unique_counts(keys)
         rows = unique // n_local
         cols = unique % n_local
         tf = counts.astype(np.float64)
@@ -225,6 +261,20 @@ class DenseBlock:
 
 
 Block = TfidfBlock | DenseBlock
+
+
+def _unique_counts(keys: IntArray) -> tuple[IntArray, IntArray]:
+    """``np.unique(keys, return_counts=True)``, faster on keys that are already sorted in
+    runs (a batch's keys are ordered by document): a stable sort (timsort) merges the runs
+    where ``np.unique``'s quicksort sorts everything again."""
+
+    ordered = np.sort(keys, kind="stable")
+    first = np.empty(ordered.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(starts, append=ordered.size)
+    return ordered[starts], counts
 
 
 @dataclass(frozen=True, eq=False)
@@ -381,7 +431,7 @@ class LinearTextModel:
         doc_of = np.repeat(np.arange(n_docs, dtype=np.int64).repeat(n_blocks), counts_of)
         offsets = np.repeat(np.tile(self._tfidf_offsets, n_docs), counts_of)
         keys = doc_of * n_cols + (np.asarray(ids, dtype=np.int64) + offsets)
-        unique, counts = np.unique(keys, return_counts=True)
+        unique, counts = _unique_counts(keys)
         rows = unique // n_cols
         cols = unique % n_cols
         blocks = owner[cols]
