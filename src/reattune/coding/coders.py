@@ -113,7 +113,7 @@ class LexiconCoder:
         """``_clamped`` of each entry score met so far."""
 
     def apply(self, state: CodingState) -> None:
-        found = per_text(state.texts, self.lexicon.matches)
+        found = per_text(state.texts, self.lexicon.matches, self.lexicon.matches_many)
         scores = self._scores
         lexicon = EvidenceKind.LEXICON
         for i, (text, hits) in enumerate(zip(state.texts, found, strict=True)):
