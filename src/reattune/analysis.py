@@ -15,7 +15,7 @@ from reattune.episodes.timeline import Timeline
 from reattune.metrics import conversation_metrics, partner_metrics
 from reattune.model import Conversation, PartnerLabel
 from reattune.model.analysis import SCHEMA, Analysis, StonewallingEpisode
-from reattune.model.codes import CodeSpan, EvidenceKind
+from reattune.model.codes import CodeSpan, EvidenceKind, code_span
 from reattune.settings import AnalysisSettings
 
 
@@ -33,7 +33,7 @@ def _stonewalling_spans(
             if turn.speaker == ep.listener:
                 marked.add(t)
                 spans[t].append(
-                    CodeSpan(
+                    code_span(
                         "horseman.stonewalling",
                         t,
                         0,

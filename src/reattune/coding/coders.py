@@ -11,7 +11,7 @@ from reattune.coding import text as tx
 from reattune.coding.base import CodingState, negative_code, per_text
 from reattune.coding.lexicon import Lexicon, default_lexicon
 from reattune.model import ConversationKind
-from reattune.model.codes import CodeSpan, EvidenceKind
+from reattune.model.codes import CodeSpan, EvidenceKind, code_span
 
 WITHDRAW_REPLY_CODES = ("withdraw.deny", "withdraw.noncommittal", "withdraw.avoid")
 """Codes that describe a reply's evasion: they need a partner's move to evade."""
@@ -81,7 +81,7 @@ def _span(
     ref: str,
     tag: str | None = None,
 ) -> CodeSpan:
-    return CodeSpan(code, turn, start, end, _clamped(score), why, kind, ref, tag)
+    return code_span(code, turn, start, end, _clamped(score), why, kind, ref, tag)
 
 
 def _clamped(score: float) -> float:
@@ -126,7 +126,7 @@ class LexiconCoder:
                 if score is None:
                     score = scores[e.score] = _clamped(e.score)
                 spans.append(
-                    CodeSpan(
+                    code_span(
                         e.code,
                         i,
                         m.start,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from reattune.coding.base import CodingState
-from reattune.model.codes import CodeSpan, EvidenceKind
+from reattune.model.codes import EvidenceKind, code_span
 
 CONTEMPT_OUTPUTS = ("hostile", "antagonize", "condescending")
 MIN_TOKENS = 3
@@ -61,7 +61,7 @@ class LearnedCoder:
             if ruled:
                 if p >= threshold / 2:
                     spans[:] = [
-                        CodeSpan(
+                        code_span(
                             s.code,
                             s.turn,
                             s.start,
@@ -79,7 +79,7 @@ class LearnedCoder:
             elif p >= threshold:
                 text = state.turns[i].text
                 spans.append(
-                    CodeSpan(
+                    code_span(
                         "horseman.contempt",
                         i,
                         0,

@@ -127,7 +127,7 @@ def conversation_metrics(
         breaks=len(breaks),
         breaks_honoured=sum(1 for b in breaks if b.status is BreakStatus.HONOURED),
         recovery_seconds=recovery.recovery_seconds,
-        cycle_namings=sum(1 for i in range(len(tl.turns)) if tl.has(i, "cycle.naming")),
+        cycle_namings=sum(tl.flags("cycle.naming")),
         negative_codes=neg,
         positive_codes=pos,
         positive_negative_ratio=round(pos / neg, 3) if neg else None,
