@@ -173,14 +173,11 @@ class TfidfBlock:
         ids: ``term_ids`` of every doc, one after the other."""
 
         if self.analyzer != "char_wb":
-            lengths = np.zeros(len(docs), dtype=np.int64)
-            found: list[int] = []
-            for k, doc in enumerate(docs):
-                ids = self.term_ids(doc)
-                lengths[k] = len(ids)
-                found.extend(ids)
+            found = list(map(self.term_ids, docs))
+            lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
             rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
-            return rows, np.asarray(found, dtype=np.int64)
+            ids = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=len(rows))
+            return rows, ids
         # char_wb: a doc's terms are its words' n-grams, word after word. Each distinct word
         # is read once; the docs' ids are then gathered from the words' with array indexing.
         words_of = [doc.lower().split() for doc in docs]
@@ -250,10 +247,15 @@ class DenseBlock:
         values = [compute(t, c) for t, c in zip(texts, contexts, strict=True)]
         return np.asarray(values, dtype=np.float64).reshape(len(texts), self.n_features)
 
+    def values(self, texts: Sequence[str], contexts: Sequence[str]) -> FloatArray:
+        """The standardised, weighted features, one row per text."""
+
+        return np.asarray((self.raw(texts, contexts) - self.mean) / self.scale * self.weight)
+
     def transform(
         self, texts: Sequence[str], contexts: Sequence[str]
     ) -> tuple[IntArray, IntArray, FloatArray]:
-        matrix = (self.raw(texts, contexts) - self.mean) / self.scale * self.weight
+        matrix = self.values(texts, contexts)
         n, d = matrix.shape
         rows = np.repeat(np.arange(n, dtype=np.int64), d)
         cols = np.tile(np.arange(d, dtype=np.int64), n) + self.offset
@@ -342,6 +344,24 @@ class LinearTextModel:
             raise ValueError(f"{len(texts)} texts but {len(context)} contexts")
         return ["" if c is None else c for c in context]
 
+    def _sources(
+        self,
+        texts: Sequence[str],
+        context: Sequence[str | None] | None,
+        extra: Mapping[str, Sequence[str | None]] | None,
+    ) -> dict[str, Sequence[str]]:
+        """The texts each block reads, by source name."""
+
+        if isinstance(texts, str):
+            raise TypeError("texts must be a sequence of strings, not one string")
+        sources: dict[str, Sequence[str]] = {
+            "text": texts,
+            "context": self._contexts(texts, context),
+        }
+        for name in self.extra_sources:
+            sources[name] = self._contexts(texts, (extra or {}).get(name))
+        return sources
+
     def features(
         self,
         texts: Sequence[str],
@@ -350,12 +370,8 @@ class LinearTextModel:
     ) -> FeatureMatrix:
         """The feature matrix (all blocks side by side) that the weights multiply."""
 
-        if isinstance(texts, str):
-            raise TypeError("texts must be a sequence of strings, not one string")
-        contexts = self._contexts(texts, context)
-        sources: dict[str, Sequence[str]] = {"text": texts, "context": contexts}
-        for name in self.extra_sources:
-            sources[name] = self._contexts(texts, (extra or {}).get(name))
+        sources = self._sources(texts, context, extra)
+        contexts = sources["context"]
         parts: list[tuple[IntArray, IntArray, FloatArray]]
         if len(texts) <= _FUSED_MAX_DOCS:
             parts = [self._tfidf(sources, len(texts))]
@@ -463,21 +479,60 @@ class LinearTextModel:
         of the model's) names the columns, in order; ``extra`` holds the named extra
         contexts the model reads (:attr:`extra_sources`), one string or ``None`` per text."""
 
-        matrix = self.features(texts, context, extra)
-        n = matrix.n_rows
         wanted = (
             list(range(len(self.outputs)))
             if outputs is None
             else [self.output_index(o) for o in outputs]
         )
-        scores = np.empty((n, len(wanted)), dtype=np.float64)
-        if matrix.values.size:
-            for k, j in enumerate(wanted):
-                contributions = self.coef[:, j][matrix.cols] * matrix.values
-                scores[:, k] = np.bincount(matrix.rows, weights=contributions, minlength=n)
+        if len(texts) > _FUSED_MAX_DOCS:
+            scores = self._batch_scores(texts, context, extra, wanted)
         else:
-            scores[:] = 0.0
+            matrix = self.features(texts, context, extra)
+            n = matrix.n_rows
+            scores = np.empty((n, len(wanted)), dtype=np.float64)
+            if matrix.values.size:
+                for k, j in enumerate(wanted):
+                    contributions = self.coef[:, j][matrix.cols] * matrix.values
+                    scores[:, k] = np.bincount(matrix.rows, weights=contributions, minlength=n)
+            else:
+                scores[:] = 0.0
         scores += self.intercept[wanted]
+        return scores
+
+    def _batch_scores(
+        self,
+        texts: Sequence[str],
+        context: Sequence[str | None] | None,
+        extra: Mapping[str, Sequence[str | None]] | None,
+        wanted: list[int],
+    ) -> FloatArray:
+        """The linear scores (without the intercept) of ``features`` times the weights,
+        summed in the same order — so to the same bits — without building the matrix: each
+        row's TF-IDF entries in column order (``bincount`` adds a row's entries in the order
+        they come, and the blocks' entries come block after block), then its dense features
+        one by one."""
+
+        sources = self._sources(texts, context, extra)
+        n = len(texts)
+        parts = [
+            block.transform(sources[block.source])
+            for block in self.blocks
+            if isinstance(block, TfidfBlock)
+        ]
+        rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+        values = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.float64)
+        scores = np.empty((n, len(wanted)), dtype=np.float64)
+        for k, j in enumerate(wanted):
+            contributions = self.coef[:, j][cols] * values
+            scores[:, k] = np.bincount(rows, weights=contributions, minlength=n)
+        for block in self.blocks:
+            if isinstance(block, DenseBlock):
+                dense = block.values(texts, sources["context"])
+                for f in range(block.n_features):
+                    weights = self.coef[block.offset + f, wanted]
+                    for k in range(len(wanted)):
+                        scores[:, k] += weights[k] * dense[:, f]
         return scores
 
     def predict_proba(
