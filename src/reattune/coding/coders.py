@@ -113,15 +113,15 @@ class LexiconCoder:
         """``_clamped`` of each entry score met so far."""
 
     def apply(self, state: CodingState) -> None:
-        found = per_text(state.texts, self.lexicon.matches, self.lexicon.matches_many)
+        lexicon = self.lexicon
+        found = per_text(state.texts, lambda t: lexicon.found_many([t])[0], lexicon.found_many)
         scores = self._scores
-        lexicon = EvidenceKind.LEXICON
+        kind = EvidenceKind.LEXICON
         for i, (text, hits) in enumerate(zip(state.texts, found, strict=True)):
             if not hits:
                 continue
             spans = state.spans[i]
-            for m in hits:
-                e = m.entry
+            for e, start, end in hits:
                 score = scores.get(e.score)
                 if score is None:
                     score = scores[e.score] = _clamped(e.score)
@@ -129,11 +129,11 @@ class LexiconCoder:
                     code_span(
                         e.code,
                         i,
-                        m.start,
-                        m.end,
+                        start,
+                        end,
                         score,
-                        f"{e.explanation}: “{text[m.start : m.end]}”",
-                        lexicon,
+                        f"{e.explanation}: “{text[start:end]}”",
+                        kind,
                         e.id,
                         e.tag,
                     )

@@ -186,9 +186,16 @@ class Lexicon:
 
     def matches_many(self, texts: Sequence[str]) -> list[list[LexiconMatch]]:
         """``matches`` of every text, the texts scanned together (``GroupScanner.scan_many``)."""
+        return [
+            [LexiconMatch(entry, start, end) for entry, start, end in found]
+            for found in self.found_many(texts)
+        ]
+
+    def found_many(self, texts: Sequence[str]) -> list[list[tuple[LexiconEntry, int, int]]]:
+        """``matches_many`` as plain ``(entry, start, end)`` triples (for the coder)."""
         lows = [lowered(text) for text in texts]
         compiled = self.compiled
-        out: list[list[LexiconMatch]] = []
+        out: list[list[tuple[LexiconEntry, int, int]]] = []
         for text, low, hits in zip(texts, lows, self.scanner.scan_many(lows), strict=True):
             if not hits:
                 out.append([])
@@ -203,7 +210,7 @@ class Lexicon:
                     continue
                 if entry.negatable and negated(low, start):
                     continue
-                kept.append(LexiconMatch(entry, start, end))
+                kept.append((entry, start, end))
             out.append(kept)
         return out
 

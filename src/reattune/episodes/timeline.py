@@ -3,6 +3,7 @@ and the small questions every finder asks (is this a pursuit? a withdrawal? how 
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ class Timeline:
     read here."""
     _codes: list[frozenset[str]] = field(default_factory=list)
     _conflict: list[bool] = field(default_factory=list)
+    _last_conflict: list[float] = field(default_factory=list)
+    """For each turn, the last turn in conflict up to it (minus infinity before the first)."""
     _baselines: dict[str, float | None] = field(default_factory=dict)
     _memo: dict[tuple[tuple[str, ...], frozenset[str]], bool] = field(default_factory=dict)
     """``has`` per set of codes and prefixes: the same few sets of codes recur on many
@@ -65,6 +68,7 @@ class Timeline:
         facts = {codes: self._facts(codes) for codes in set(self._codes)}
         per_turn = list(map(facts.__getitem__, self._codes))
         self._conflict = [f[0] for f in per_turn]
+        self._last_conflict = _last_true(self._conflict)
         self._pursues = [f[1] for f in per_turn]
         self._withdraws = [f[2] for f in per_turn]
         self._negatives = [f[3] for f in per_turn]
@@ -95,6 +99,7 @@ class Timeline:
             ) = self._facts(codes)
             for prefixes, found in self._flags.items():
                 found[i] = any(c.startswith(prefixes) for c in codes)
+        self._last_conflict = _last_true(self._conflict)
         self._baselines.clear()  # calm turns may have changed
 
     def flags(self, *prefixes: str) -> list[bool]:
@@ -138,8 +143,7 @@ class Timeline:
         """Active conflict: a pursuit or horseman code in this turn or the last few
         (``conflict_window_turns``). A bid for contact alone ("hello??", "you there?") reaches
         out; it does not make a conflict."""
-        lo = max(0, i - self.settings.conflict_window_turns)
-        return any(self._conflict[lo : i + 1])
+        return self._last_conflict[i] >= i - self.settings.conflict_window_turns
 
     def silence_seconds(self) -> float:
         """How long a partner must stay silent for a bid to count as left unanswered."""
@@ -216,6 +220,17 @@ class Timeline:
 
 
 _NONE: frozenset[str] = frozenset()
+
+
+def _last_true(flags: list[bool]) -> list[float]:
+    """For each index, the last index up to it whose flag is true (minus infinity if none)."""
+    out: list[float] = []
+    last = -math.inf
+    for i, flag in enumerate(flags):
+        if flag:
+            last = i
+        out.append(last)
+    return out
 
 
 def _conflict(codes: frozenset[str]) -> bool:
