@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
+
 from reattune.coding.base import CodingState
 from reattune.model.codes import EvidenceKind, code_span
 
@@ -47,15 +49,14 @@ class LearnedCoder:
         for i in candidates:
             rows.setdefault(state.texts[i], len(rows))
         proba = model.predict_proba(list(rows), outputs=CONTEMPT_OUTPUTS)
-        columns = range(len(CONTEMPT_OUTPUTS))
+        # the most probable output of each row (the first of equals, as ``max`` picks it)
+        top = proba.argmax(axis=1)
+        best_of = [CONTEMPT_OUTPUTS[c] for c in top.tolist()]
+        p_of = proba[np.arange(len(top)), top].tolist()
         threshold = state.settings.model_threshold
         for i in candidates:
             row = rows[state.texts[i]]
-            scores = {
-                o: float(proba[row, c]) for o, c in zip(CONTEMPT_OUTPUTS, columns, strict=True)
-            }
-            best = max(scores, key=lambda o: scores[o])
-            p = scores[best]
+            best, p = best_of[row], p_of[row]
             spans = state.spans[i]
             ruled = [s for s in spans if s.code in ("horseman.contempt", "horseman.criticism")]
             if ruled:
