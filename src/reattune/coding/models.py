@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import numpy as np
-
 from reattune.coding.base import CodingState
 from reattune.model.codes import EvidenceKind, code_span
 
@@ -50,9 +48,8 @@ class LearnedCoder:
             rows.setdefault(state.texts[i], len(rows))
         proba = model.predict_proba(list(rows), outputs=CONTEMPT_OUTPUTS)
         # the most probable output of each row (the first of equals, as ``max`` picks it)
-        top = proba.argmax(axis=1)
-        best_of = [CONTEMPT_OUTPUTS[c] for c in top.tolist()]
-        p_of = proba[np.arange(len(top)), top].tolist()
+        best_of = [CONTEMPT_OUTPUTS[c] for c in proba.argmax(axis=1).tolist()]
+        p_of = proba.max(axis=1).tolist()
         threshold = state.settings.model_threshold
         for i in candidates:
             row = rows[state.texts[i]]

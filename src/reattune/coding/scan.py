@@ -205,10 +205,14 @@ def _walk(
             return
         if low == high or (low <= 1 and high == 1):  # a fixed count, or an optional one
             _walk(list(inner) * max(high, 1) + rest, key, out, depth, line)
+        elif low == 0:
+            # Some repetitions (none is walked above): the first, then an unknown number
+            # more, so the beginning ends after it.
+            _walk(list(inner), key, out, depth, line)
         else:
-            # The least number of repetitions (one at least), then an unknown number more:
-            # the beginning ends after them.
-            _walk(list(inner) * max(low, 1), key, out, depth, line)
+            # The least number of repetitions, then none or some more (``x+`` is ``xx*``).
+            more = _c.MAXREPEAT if high == _c.MAXREPEAT else high - low
+            _walk(list(inner) * low + [(op, (0, more, inner)), *rest], key, out, depth, line)
     elif op is _c.AT:
         _walk(rest, key, out, depth, line or (not key and av in _LINE_STARTS))
     elif op in (_c.ASSERT, _c.ASSERT_NOT):
