@@ -15,7 +15,7 @@ from reattune.episodes.timeline import Timeline
 from reattune.metrics import conversation_metrics, partner_metrics
 from reattune.model import Conversation, PartnerLabel
 from reattune.model.analysis import SCHEMA, Analysis, StonewallingEpisode
-from reattune.model.codes import CodeSpan, EvidenceKind
+from reattune.model.codes import CodeSpan, EvidenceKind, code_span
 from reattune.settings import AnalysisSettings
 
 
@@ -33,7 +33,7 @@ def _stonewalling_spans(
             if turn.speaker == ep.listener:
                 marked.add(t)
                 spans[t].append(
-                    CodeSpan(
+                    code_span(
                         "horseman.stonewalling",
                         t,
                         0,
@@ -45,6 +45,18 @@ def _stonewalling_spans(
                     )
                 )
     return marked
+
+
+def clear_text_caches() -> None:
+    """Forget every reading of a text that outlives an ``analyze`` call (the learned models'
+    n-grams per word, the cached tokens of short texts), so that the next call reads its
+    texts from scratch as in a new process. Results never depend on these caches; a
+    benchmark clears them so that each run does the whole work."""
+    from reattune.coding import text as tx
+    from reattune.learned.model import clear_caches
+
+    tx.tokens.cache_clear()
+    clear_caches()
 
 
 def _models_used(settings: AnalysisSettings) -> tuple[str, ...]:

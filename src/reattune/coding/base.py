@@ -24,9 +24,18 @@ name itself): the same test as ``span.family in NEGATIVE_FAMILIES``, without spl
 T = TypeVar("T")
 
 
-def per_text(texts: Sequence[str], read: Callable[[str], T]) -> list[T]:
+def per_text(
+    texts: Sequence[str],
+    read: Callable[[str], T],
+    read_many: Callable[[Sequence[str]], Sequence[T]] | None = None,
+) -> list[T]:
     """``read`` of every text, each distinct text read once (the results are shared: treat
-    them as read-only)."""
+    them as read-only). ``read_many``, when given, reads the distinct texts all at once
+    instead (with the same results as ``read`` of each)."""
+    if read_many is not None:
+        distinct = list(dict.fromkeys(texts))
+        by_text = dict(zip(distinct, read_many(distinct), strict=True))
+        return [by_text[text] for text in texts]
     seen: dict[str, T] = {}
     out = []
     for text in texts:

@@ -11,7 +11,7 @@ from reattune.coding import text as tx
 from reattune.coding.base import CodingState, negative_code, per_text
 from reattune.coding.lexicon import Lexicon, default_lexicon
 from reattune.model import ConversationKind
-from reattune.model.codes import CodeSpan, EvidenceKind
+from reattune.model.codes import CodeSpan, EvidenceKind, code_span
 
 WITHDRAW_REPLY_CODES = ("withdraw.deny", "withdraw.noncommittal", "withdraw.avoid")
 """Codes that describe a reply's evasion: they need a partner's move to evade."""
@@ -81,7 +81,7 @@ def _span(
     ref: str,
     tag: str | None = None,
 ) -> CodeSpan:
-    return CodeSpan(code, turn, start, end, _clamped(score), why, kind, ref, tag)
+    return code_span(code, turn, start, end, _clamped(score), why, kind, ref, tag)
 
 
 def _clamped(score: float) -> float:
@@ -113,27 +113,27 @@ class LexiconCoder:
         """``_clamped`` of each entry score met so far."""
 
     def apply(self, state: CodingState) -> None:
-        found = per_text(state.texts, self.lexicon.matches)
+        lexicon = self.lexicon
+        found = per_text(state.texts, lambda t: lexicon.found_many([t])[0], lexicon.found_many)
         scores = self._scores
-        lexicon = EvidenceKind.LEXICON
+        kind = EvidenceKind.LEXICON
         for i, (text, hits) in enumerate(zip(state.texts, found, strict=True)):
             if not hits:
                 continue
             spans = state.spans[i]
-            for m in hits:
-                e = m.entry
+            for e, start, end in hits:
                 score = scores.get(e.score)
                 if score is None:
                     score = scores[e.score] = _clamped(e.score)
                 spans.append(
-                    CodeSpan(
+                    code_span(
                         e.code,
                         i,
-                        m.start,
-                        m.end,
+                        start,
+                        end,
                         score,
-                        f"{e.explanation}: “{text[m.start : m.end]}”",
-                        lexicon,
+                        f"{e.explanation}: “{text[start:end]}”",
+                        kind,
                         e.id,
                         e.tag,
                     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -20,7 +21,14 @@ from reattune.errors import SettingsError
 
 _GAP = r"[\s,]+"
 _OPTIONAL_GAP = r"[\s,]*"
-_FILLER = re.compile(r"(?<![\w'’])(?:um+|uh+|erm+|er|ah+|hmm+)(?![\w'’])")
+_W = r"[\w'’]"
+_FILLER = re.compile(
+    rf"u(?<!{_W}u)(?:m+|h+)(?!{_W})|e(?<!{_W}e)(?:rm+|r)(?!{_W})|a(?<!{_W}a)h+(?!{_W})"
+    rf"|h(?<!{_W}h)mm+(?!{_W})"
+)
+r"""A filler word ("um", "uh", "erm", "er", "ah", "hmm") on its own: what
+``(?<![\w'’])(?:um+|uh+|erm+|er|ah+|hmm+)(?![\w'’])`` finds, written to begin with its first
+letter (which ``sub`` skips to) and to look behind it only there."""
 _APOSTROPHE = "['’]?"
 
 
@@ -174,22 +182,36 @@ class Lexicon:
         """Every entry match in ``text`` that is the speaker's own (not negated where the
         entry is negatable, not inside quotation marks unless the entry allows it), in order
         of code, then offset."""
-        low = lowered(text)
-        hits = self.scanner.scan(low)
-        if not hits:
-            return []
-        quotes = quoted_ranges(text)
+        return self.matches_many((text,))[0]
+
+    def matches_many(self, texts: Sequence[str]) -> list[list[LexiconMatch]]:
+        """``matches`` of every text, the texts scanned together (``GroupScanner.scan_many``)."""
+        return [
+            [LexiconMatch(entry, start, end) for entry, start, end in found]
+            for found in self.found_many(texts)
+        ]
+
+    def found_many(self, texts: Sequence[str]) -> list[list[tuple[LexiconEntry, int, int]]]:
+        """``matches_many`` as plain ``(entry, start, end)`` triples (for the coder)."""
+        lows = [lowered(text) for text in texts]
         compiled = self.compiled
-        out = []
-        for g, start, end, j in sorted([(g, m.start(), m.end(), j) for g, j, m in hits]):
-            if start == end:
+        out: list[list[tuple[LexiconEntry, int, int]]] = []
+        for text, low, hits in zip(texts, lows, self.scanner.scan_many(lows), strict=True):
+            if not hits:
+                out.append([])
                 continue
-            entry = compiled[g][2][j]
-            if quotes and not entry.quoted and inside(quotes, start, end):
-                continue
-            if entry.negatable and negated(low, start):
-                continue
-            out.append(LexiconMatch(entry, start, end))
+            quotes = quoted_ranges(text)
+            kept = []
+            for g, start, end, j in sorted([(g, m.start(), m.end(), j) for g, j, m in hits]):
+                if start == end:
+                    continue
+                entry = compiled[g][2][j]
+                if quotes and not entry.quoted and inside(quotes, start, end):
+                    continue
+                if entry.negatable and negated(low, start):
+                    continue
+                kept.append((entry, start, end))
+            out.append(kept)
         return out
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from reattune.coding.base import CodingState
-from reattune.model.codes import CodeSpan, EvidenceKind
+from reattune.model.codes import EvidenceKind, code_span
 
 CONTEMPT_OUTPUTS = ("hostile", "antagonize", "condescending")
 MIN_TOKENS = 3
@@ -47,21 +47,19 @@ class LearnedCoder:
         for i in candidates:
             rows.setdefault(state.texts[i], len(rows))
         proba = model.predict_proba(list(rows), outputs=CONTEMPT_OUTPUTS)
-        columns = range(len(CONTEMPT_OUTPUTS))
+        # the most probable output of each row (the first of equals, as ``max`` picks it)
+        best_of = [CONTEMPT_OUTPUTS[c] for c in proba.argmax(axis=1).tolist()]
+        p_of = proba.max(axis=1).tolist()
         threshold = state.settings.model_threshold
         for i in candidates:
             row = rows[state.texts[i]]
-            scores = {
-                o: float(proba[row, c]) for o, c in zip(CONTEMPT_OUTPUTS, columns, strict=True)
-            }
-            best = max(scores, key=lambda o: scores[o])
-            p = scores[best]
+            best, p = best_of[row], p_of[row]
             spans = state.spans[i]
             ruled = [s for s in spans if s.code in ("horseman.contempt", "horseman.criticism")]
             if ruled:
                 if p >= threshold / 2:
                     spans[:] = [
-                        CodeSpan(
+                        code_span(
                             s.code,
                             s.turn,
                             s.start,
@@ -79,7 +77,7 @@ class LearnedCoder:
             elif p >= threshold:
                 text = state.turns[i].text
                 spans.append(
-                    CodeSpan(
+                    code_span(
                         "horseman.contempt",
                         i,
                         0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 
 from reattune.coding.base import Coder, CodingState
 from reattune.coding.coders import ContextCoder, LexiconCoder, StructureCoder
@@ -51,9 +52,9 @@ def code_state(
         coder.apply(state)
     for spans in state.spans:
         if len(spans) > 1:
-            spans.sort(key=_order)
+            spans.sort(key=_ORDER)
     return state
 
 
-def _order(s: CodeSpan) -> tuple[int, int, str]:
-    return (s.start, s.end, s.code)
+_ORDER = attrgetter("start", "end", "code")
+"""A span's place in its turn's list: by offset, then end, then code."""

@@ -14,6 +14,7 @@ pattern that starts with ``\\w+`` or ``.``) keep the old way for their whole gro
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import hashlib
@@ -139,11 +140,16 @@ KEY_DEPTH = 12
 
 
 def _is_gap(items: Any) -> bool:
-    r"""Whether ``items`` is exactly ``[\s,]``: the gap between the words of a lexicon phrase."""
+    r"""Whether ``items`` is one character of ``[\s,]``: a class of nothing else, such as
+    ``[\s,]`` (the gap between the words of a lexicon phrase) or ``\s``. A run of them in a
+    text lies within one run of spaces and commas."""
     seq = list(items)
-    if len(seq) != 1 or seq[0][0] is not _c.IN:
+    if len(seq) != 1 or seq[0][0] is not _c.IN or not seq[0][1]:
         return False
-    return len(seq[0][1]) == 2 and set(seq[0][1]) == _GAP_ITEMS
+    return all(
+        item in _GAP_ITEMS or (item[0] is _c.LITERAL and _GAP_CHAR.match(chr(item[1])))
+        for item in seq[0][1]
+    )
 
 
 def _walk(
@@ -197,10 +203,16 @@ def _walk(
             _walk(rest, key, out, depth, line)
         if high == 0:
             return
-        if low <= 1 and high == 1:
-            _walk(list(inner) + rest, key, out, depth, line)
-        else:
+        if low == high or (low <= 1 and high == 1):  # a fixed count, or an optional one
+            _walk(list(inner) * max(high, 1) + rest, key, out, depth, line)
+        elif low == 0:
+            # Some repetitions (none is walked above): the first, then an unknown number
+            # more, so the beginning ends after it.
             _walk(list(inner), key, out, depth, line)
+        else:
+            # The least number of repetitions, then none or some more (``x+`` is ``xx*``).
+            more = _c.MAXREPEAT if high == _c.MAXREPEAT else high - low
+            _walk(list(inner) * low + [(op, (0, more, inner)), *rest], key, out, depth, line)
     elif op is _c.AT:
         _walk(rest, key, out, depth, line or (not key and av in _LINE_STARTS))
     elif op in (_c.ASSERT, _c.ASSERT_NOT):
@@ -417,11 +429,13 @@ class _Branch:
 _Entry = tuple[int, int, _Branch]
 
 
-def _chains(index: dict[str, list[_Entry]]) -> dict[str, tuple[_Entry, ...]]:
-    """For every key, the entries of every key that is a prefix of it (itself included), in
-    group and branch order."""
+def _chains(
+    index: dict[str, list[_Entry]], keys: Iterable[str] | None = None
+) -> dict[str, tuple[_Entry, ...]]:
+    """For every key (of ``index``, or ``keys``), the entries of every key of ``index`` that
+    is a prefix of it (itself included), in group and branch order."""
     out: dict[str, tuple[_Entry, ...]] = {}
-    for k in index:
+    for k in index if keys is None else keys:
         found: dict[tuple[int, int], _Entry] = {}
         for n in range(1, len(k) + 1):
             for e in index.get(k[:n], ()):
@@ -443,10 +457,14 @@ class _Pass:
         self.edged = _chains(edged)
         self.free = _chains(free)
         self.line = tuple(sorted(line, key=lambda e: (e[0], e[1])))
-        self.at_words = re.compile(f"(?<![{_WORD}])(?=({_trie(list(edged))}))") if edged else None
         # Not a look-ahead tried at every position: the trie alone begins with a set of
         # characters, which lets ``search`` skip to the next place one of them is.
         self.anywhere = re.compile(_trie(list(free))) if free else None
+
+
+_Chains = tuple[tuple[_Entry, ...], tuple[_Entry, ...]]
+"""At a word start: the entries of the word-start groups to try there at once, and those of
+the other groups (tried with them in position order)."""
 
 
 def _lookup(table: dict[str, tuple[_Entry, ...]], key: str) -> tuple[_Entry, ...]:
@@ -515,6 +533,16 @@ class GroupScanner:
         _PARSED.clear()
         self._words = _Pass(words, {}, [])
         self._mixed = _Pass(*mixed)
+        # One look-ahead at every word start finds the keys of both passes: the longest key
+        # there, with the entries of each pass's keys that begin it (they form a chain).
+        every = list(dict.fromkeys([*words, *mixed[0]]))
+        at_once, in_order = _chains(words, every), _chains(mixed[0], every)
+        self._edged: dict[str, _Chains] = {k: (at_once[k], in_order[k]) for k in every}
+        # A word start follows a character that is not part of a word (the texts are joined
+        # after a line break): the regular expression begins with that character, a set
+        # that ``search`` skips to in one step, where a look-behind is a match attempt at
+        # every position.
+        self._at_words = re.compile(f"[^{_WORD}](?=({_trie(every)}))") if every else None
 
     @property
     def slow_groups(self) -> int:
@@ -522,49 +550,82 @@ class GroupScanner:
 
     def scan(self, text: str) -> list[tuple[int, int, re.Match[str]]]:
         """Matches as ``(group, branch, match)``, in no particular order across groups."""
-        out: list[tuple[int, int, re.Match[str]]] = []
+        return self.scan_many((text,))[0]
+
+    def scan_many(self, texts: Sequence[str]) -> list[list[tuple[int, int, re.Match[str]]]]:
+        """``scan`` of every text, with one pass of each regular expression over them all.
+
+        The texts are joined, each after a line break, and the places where a branch may
+        begin are found in the joined text; each branch is then matched on its own text, so
+        that every match is the one a text alone gives. A key found across a line break (the
+        end of one text, the start of the next) only adds branches that cannot match their
+        text there (it does not begin with any of their keys); no key begins with a line
+        break; and the line starts of the joined text are those of the texts (and their ends,
+        after a final line break)."""
+        outs: list[list[tuple[int, int, re.Match[str]]]] = [[] for _ in texts]
+        if not texts:
+            return outs
         for g, rx, _ in self._slow:
-            for m in rx.finditer(text):
-                name = m.lastgroup
-                if name is not None:
-                    out.append((g, int(name[1:]), m))
-        taken = [0] * self._groups
-        words = self._words
-        if words.at_words is not None:
-            table = words.edged
-            for at in words.at_words.finditer(text):
-                p = at.start()
-                key = at.group(1)
-                found = table.get(key)
-                if found is None:
-                    found = _lookup(table, key)
-                _first_hits(found, text, p, taken, out)
+            for out, text in zip(outs, texts, strict=True):
+                for m in rx.finditer(text):
+                    name = m.lastgroup
+                    if name is not None:
+                        out.append((g, int(name[1:]), m))
+        joined = "\n" + "\n".join(texts)
+        starts = [0] * len(texts)
+        at = 1
+        for i, text in enumerate(texts):
+            starts[i] = at
+            at += len(text) + 1
+        n_groups = self._groups
         mixed = self._mixed
         places: dict[int, list[_Entry]] = {}
-        if mixed.at_words is not None:
-            for m in mixed.at_words.finditer(text):
-                places[m.start()] = list(_lookup(mixed.edged, m.group(1)))
+        if self._at_words is not None:
+            table = self._edged
+            i, start, end, text, out, taken = -1, 0, -1, "", outs[0], [0] * n_groups
+            for hit in self._at_words.finditer(joined):
+                p = hit.start() + 1
+                key = hit.group(1)
+                found = table.get(key)
+                if found is None:
+                    found = table[_GAP_RUN.sub(" ", key)]
+                now, later = found
+                if now:
+                    if p > end:  # the next text with a place in it
+                        i = bisect.bisect_right(starts, p, i + 1) - 1
+                        text, start, out = texts[i], starts[i], outs[i]
+                        end = start + len(text)
+                        taken = [0] * n_groups
+                    _first_hits(now, text, p - start, taken, out)
+                if later:
+                    places[p] = list(later)
         if mixed.anywhere is not None:
             # every position where a key begins, overlapping ones too
             search = mixed.anywhere.search
-            hit = search(text)
-            while hit is not None:
-                p = hit.start()
-                places.setdefault(p, []).extend(_lookup(mixed.free, hit.group()))
-                hit = search(text, p + 1)
+            begins = search(joined)
+            while begins is not None:
+                p = begins.start()
+                places.setdefault(p, []).extend(_lookup(mixed.free, begins.group()))
+                begins = search(joined, p + 1)
         if mixed.line:
-            places.setdefault(0, []).extend(mixed.line)
-            p = text.find("\n")
+            line = mixed.line
+            p = joined.find("\n")
             while p >= 0:
-                places.setdefault(p + 1, []).extend(mixed.line)
-                p = text.find("\n", p + 1)
+                places.setdefault(p + 1, []).extend(line)
+                p = joined.find("\n", p + 1)
+        i, start, end, text, out, taken = -1, 0, -1, "", outs[0], [0] * n_groups
         for p in sorted(places):
+            if p > end:
+                i = bisect.bisect_right(starts, p, i + 1) - 1
+                text, start, out = texts[i], starts[i], outs[i]
+                end = start + len(text)  # a place at a text's end is the text's own
+                taken = [0] * n_groups
             entries = places[p]
             if len(entries) > 1:
                 entries = list({(e[0], e[1]): e for e in entries}.values())
                 entries.sort(key=lambda e: (e[0], e[1]))
-            _first_hits(entries, text, p, taken, out)
-        return out
+            _first_hits(entries, text, p - start, taken, out)
+        return outs
 
 
 def _first_hits(

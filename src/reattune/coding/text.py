@@ -182,26 +182,21 @@ def sentences(text: str) -> list[tuple[int, int]]:
         return [(lo, lo + len(stripped))]
     out = []
     for m in _SENTENCE.finditer(text):
-        lo, hi = m.start(), m.end()
-        seg = text[lo:hi]
+        seg = m.group()
         stripped = seg.strip()
-        if not stripped:
-            continue
-        lo += len(seg) - len(seg.lstrip())
-        hi = lo + len(stripped)
-        out.append((lo, hi))
+        if stripped:
+            lo = m.start() + len(seg) - len(seg.lstrip())
+            out.append((lo, lo + len(stripped)))
     return out
 
 
 def questions(text: str) -> list[tuple[int, int]]:
     """Ranges of the sentences that are questions: ending in "?" or opening like one
     ("why would you do that", "do you even care") even without a question mark."""
-    out = []
-    for lo, hi in sentences(text):
-        seg = text[lo:hi]
-        if seg.rstrip().endswith("?") or _QUESTION_START.match(seg):
-            out.append((lo, hi))
-    return out
+    # A sentence's range is stripped and never empty: its last character is its end, and
+    # matching at its start, as far as its end, is matching the sentence alone.
+    match = _QUESTION_START.match
+    return [(lo, hi) for lo, hi in sentences(text) if text[hi - 1] == "?" or match(text, lo, hi)]
 
 
 _OPEN_QUESTION = re.compile(

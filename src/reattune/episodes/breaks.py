@@ -103,14 +103,15 @@ def _return(tl: Timeline, after: int, me: str) -> int | None:
     "ready to talk"), else their first turn at all. The search stops at the requester's next
     break request, so each stretch of the conversation is read once per requester."""
     first: int | None = None
+    returns, requests = tl.flags("break.return"), tl.flags("break.request")
     for j in range(after + 1, len(tl.turns)):
         if tl.turns[j].speaker != me:
             continue
-        if tl.has(j, "break.return"):
+        if returns[j]:
             return j
         if first is None:
             first = j
-        if tl.has(j, "break.request"):
+        if requests[j]:
             break
     return first
 
@@ -120,8 +121,9 @@ def find_breaks(tl: Timeline) -> list[Break]:
     k = s.repair_window_turns
     out = []
     n = len(tl.turns)
+    requests = tl.flags("break.request")
     for i, turn in enumerate(tl.turns):
-        if not tl.has(i, "break.request"):
+        if not requests[i]:
             continue
         me = turn.speaker
         agree = next(

@@ -9,10 +9,12 @@ balance is back at the couple's baseline (the median rolling balance) and stays 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 
 from reattune.durations import duration
 from reattune.episodes.timeline import Timeline
 from reattune.model import ConversationKind
+from reattune.model._construct import positional_constructor
 from reattune.model.analysis import Block, Recovery
 
 
@@ -41,19 +43,25 @@ def balance_blocks(tl: Timeline) -> list[Block]:
             neg += negatives(i)
         window = [*window[-2:], pos - neg]
         blocks.append(
-            Block(
-                index=k,
-                start=tl.clock(turns[0]),
-                end=tl.clock_end(turns[-1]),
-                first_turn=turns[0],
-                last_turn=turns[-1],
-                positives=pos,
-                negatives=neg,
-                balance=pos - neg,
-                rolling=round(sum(window) / len(window), 3),
+            _new_block(
+                k,  # index
+                tl.clock(turns[0]),  # start
+                tl.clock_end(turns[-1]),  # end
+                turns[0],  # first_turn
+                turns[-1],  # last_turn
+                pos,  # positives
+                neg,  # negatives
+                pos - neg,  # balance
+                round(sum(window) / len(window), 3),  # rolling
             )
         )
     return blocks
+
+
+_new_block: Callable[[int, float | None, float | None, int, int, int, int, int, float], Block] = (
+    positional_constructor(Block)
+)
+"""``Block(...)`` with its fields in order, built faster (a chat has one per exchange)."""
 
 
 def recovery(tl: Timeline, blocks: list[Block]) -> Recovery:

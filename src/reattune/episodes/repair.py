@@ -62,11 +62,12 @@ def repair_attempts(tl: Timeline) -> list[RepairAttempt]:
     k = tl.settings.repair_window_turns
     span = _span(tl)
     out = []
+    repairs = tl.flags("repair.attempt", "cycle.naming")
     for i, turn in enumerate(tl.turns):
+        if not repairs[i]:
+            continue  # no repair here (the tags below would be empty)
         if not tl.is_partner(turn.speaker):
             continue
-        if not tl.has(i, "repair.attempt", "cycle.naming"):
-            continue  # no repair here (the tags below would be empty)
         tags = sorted(
             {s.tag or "repair" for s in tl.spans[i] if s.code == "repair.attempt"}
             | ({"cycle naming"} if tl.has(i, "cycle.naming") else set())

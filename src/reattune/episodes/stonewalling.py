@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reattune.episodes.timeline import STONEWALL_REPLY_CODES, Timeline
+from reattune.episodes.timeline import PURSUIT_CODES, STONEWALL_REPLY_CODES, Timeline
 from reattune.model.analysis import (
     DelayedReply,
     DelayKind,
@@ -66,11 +66,12 @@ def _flooded_now(tl: Timeline, i: int) -> bool:
 def _after_break(tl: Timeline, i: int, prev: int | None) -> bool:
     """The delay before turn ``i`` was a time-out: it returns from one, or it follows a break
     request or agreement."""
-    if tl.has(i, "break.return"):
+    if tl.flags("break.return")[i]:
         return True
-    if i > 0 and tl.has(i - 1, "break.request", "break.agree"):
+    asked = tl.flags("break.request", "break.agree")
+    if i > 0 and asked[i - 1]:
         return True
-    return prev is not None and tl.has(prev, "break.request", "break.agree")
+    return prev is not None and asked[prev]
 
 
 def delayed_replies(tl: Timeline) -> list[DelayedReply]:
@@ -208,16 +209,16 @@ def _episodes_for(tl: Timeline, listener: str, pursuer: str) -> list[Stonewallin
     withdrawals: list[int] = []
     last_pursuer: int | None = None
     on_break = False  # the listener asked for a time-out and has not spoken since
+    bid = [p or h for p, h in zip(tl.flags(*PURSUIT_CODES), tl.flags("horseman."), strict=True)]
+    asks_break = tl.flags("break.request")
+    replies = tl.flags(*STONEWALL_REPLY_CODES)
+    minimal = tl.flags("withdraw.minimal")
     for i, turn in enumerate(tl.turns):
         if turn.speaker == pursuer:
             last_pursuer = i
             if ep is not None:
                 ep.turns.append(i)
-            elif (
-                not on_break
-                and (tl.pursues(i) or tl.has(i, "horseman."))
-                and (unanswered or tl.in_conflict(i))
-            ):
+            elif not on_break and bid[i] and (unanswered or tl.in_conflict(i)):
                 unanswered.append(i)  # a bid in conflict, or one more in an unanswered run
             continue
         if turn.speaker != listener:
@@ -228,7 +229,7 @@ def _episodes_for(tl: Timeline, listener: str, pursuer: str) -> list[Stonewallin
                 ep = _Open(StonewallCriterion.UNANSWERED_BIDS, unanswered[0], left, unanswered)
         unanswered = []
         on_break = False
-        if tl.has(i, "break.request"):
+        if asks_break[i]:
             if ep is not None:
                 out.append(_close(tl, listener, pursuer, ep, i, EpisodeEnd.BREAK))
                 ep = None
@@ -246,7 +247,7 @@ def _episodes_for(tl: Timeline, listener: str, pursuer: str) -> list[Stonewallin
         factor = _slow_factor(tl, i, baseline)
         if tl.takes_up_content(i, last_pursuer):
             withdrawals = []
-        elif conflict and tl.has(i, *STONEWALL_REPLY_CODES):
+        elif conflict and replies[i]:
             withdrawals.append(i)
         # other withdrawal (avoiding, refusing) neither counts for (b) nor breaks the run
         if len(withdrawals) >= s.stonewall_min_withdrawals:
@@ -263,7 +264,7 @@ def _episodes_for(tl: Timeline, listener: str, pursuer: str) -> list[Stonewallin
             conflict
             and factor is not None
             and factor >= s.stonewall_latency_factor
-            and tl.has(i, "withdraw.minimal")
+            and minimal[i]
             and not _elaborated(tl, i, last_pursuer)
         ):
             start = last_pursuer if last_pursuer is not None else i

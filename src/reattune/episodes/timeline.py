@@ -3,6 +3,7 @@ and the small questions every finder asks (is this a pursuit? a withdrawal? how 
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,11 +46,13 @@ class Timeline:
     read here."""
     _codes: list[frozenset[str]] = field(default_factory=list)
     _conflict: list[bool] = field(default_factory=list)
+    _last_conflict: list[float] = field(default_factory=list)
+    """For each turn, the last turn in conflict up to it (minus infinity before the first)."""
     _baselines: dict[str, float | None] = field(default_factory=dict)
     _memo: dict[tuple[tuple[str, ...], frozenset[str]], bool] = field(default_factory=dict)
     """``has`` per set of codes and prefixes: the same few sets of codes recur on many
     turns."""
-    _valence: dict[frozenset[str], tuple[int, int]] = field(default_factory=dict)
+    _flags: dict[tuple[str, ...], list[bool]] = field(default_factory=dict)
     _pursues: list[bool] = field(default_factory=list)
     _withdraws: list[bool] = field(default_factory=list)
     _negatives: list[int] = field(default_factory=list)
@@ -58,25 +61,57 @@ class Timeline:
     def __post_init__(self) -> None:
         if len(self.tokens) != len(self.turns):
             self.tokens = per_text([t.text for t in self.turns], tx.token_tuple)
-        self._codes = [frozenset(s.code for s in spans) for spans in self.spans]
-        self._conflict = [_conflict(codes) for codes in self._codes]
-        # the two questions every finder asks of every turn, answered once per turn
-        self._pursues = [self.has(i, *PURSUIT_CODES) for i in range(len(self._codes))]
-        self._withdraws = [self.has(i, *WITHDRAWAL_CODES) for i in range(len(self._codes))]
-        valences = [self._valences(i) for i in range(len(self._codes))]
-        self._negatives = [v[0] for v in valences]
-        self._positives = [v[1] for v in valences]
+        self._codes = [
+            frozenset([s.code for s in spans]) if spans else _NONE for spans in self.spans
+        ]
+        # the questions every finder asks of every turn, answered once per set of codes
+        facts = {codes: self._facts(codes) for codes in set(self._codes)}
+        per_turn = list(map(facts.__getitem__, self._codes))
+        self._conflict = [f[0] for f in per_turn]
+        self._last_conflict = _last_true(self._conflict)
+        self._pursues = [f[1] for f in per_turn]
+        self._withdraws = [f[2] for f in per_turn]
+        self._negatives = [f[3] for f in per_turn]
+        self._positives = [f[4] for f in per_turn]
+
+    def _facts(self, codes: frozenset[str]) -> tuple[bool, bool, bool, int, int]:
+        """Of a turn with ``codes``: in conflict, pursues, withdraws, negatives, positives."""
+        valence = self.codebook.valence
+        return (
+            _conflict(codes),
+            any(c.startswith(PURSUIT_CODES) for c in codes),
+            any(c.startswith(WITHDRAWAL_CODES) for c in codes),
+            sum(1 for c in codes if valence(c) < 0),
+            sum(1 for c in codes if valence(c) > 0),
+        )
 
     def recode(self, turns: Iterable[int]) -> None:
         """Read the codes of ``turns`` again after their spans changed (as a new timeline
         over the same spans would)."""
         for i in turns:
-            self._codes[i] = frozenset(s.code for s in self.spans[i])
-            self._conflict[i] = _conflict(self._codes[i])
-            self._pursues[i] = self.has(i, *PURSUIT_CODES)
-            self._withdraws[i] = self.has(i, *WITHDRAWAL_CODES)
-            self._negatives[i], self._positives[i] = self._valences(i)
+            codes = self._codes[i] = frozenset(s.code for s in self.spans[i])
+            (
+                self._conflict[i],
+                self._pursues[i],
+                self._withdraws[i],
+                self._negatives[i],
+                self._positives[i],
+            ) = self._facts(codes)
+            for prefixes, found in self._flags.items():
+                found[i] = any(c.startswith(prefixes) for c in codes)
+        self._last_conflict = _last_true(self._conflict)
         self._baselines.clear()  # calm turns may have changed
+
+    def flags(self, *prefixes: str) -> list[bool]:
+        """``has(i, *prefixes)`` of every turn ``i``, read once per set of prefixes (for
+        the finders that ask it of every turn; do not change the list)."""
+        found = self._flags.get(prefixes)
+        if found is None:
+            table = {
+                codes: any(c.startswith(prefixes) for c in codes) for codes in set(self._codes)
+            }
+            found = self._flags[prefixes] = list(map(table.__getitem__, self._codes))
+        return found
 
     def codes(self, i: int) -> frozenset[str]:
         return self._codes[i]
@@ -97,17 +132,6 @@ class Timeline:
     def withdraws(self, i: int) -> bool:
         return self._withdraws[i]
 
-    def _valences(self, i: int) -> tuple[int, int]:
-        codes = self._codes[i]
-        found = self._valence.get(codes)
-        if found is None:
-            valence = self.codebook.valence
-            found = self._valence[codes] = (
-                sum(1 for c in codes if valence(c) < 0),
-                sum(1 for c in codes if valence(c) > 0),
-            )
-        return found
-
     def negatives(self, i: int) -> int:
         """How many of the turn's codes are negative (by the codebook's valence)."""
         return self._negatives[i]
@@ -119,8 +143,7 @@ class Timeline:
         """Active conflict: a pursuit or horseman code in this turn or the last few
         (``conflict_window_turns``). A bid for contact alone ("hello??", "you there?") reaches
         out; it does not make a conflict."""
-        lo = max(0, i - self.settings.conflict_window_turns)
-        return any(self._conflict[lo : i + 1])
+        return self._last_conflict[i] >= i - self.settings.conflict_window_turns
 
     def silence_seconds(self) -> float:
         """How long a partner must stay silent for a bid to count as left unanswered."""
@@ -194,6 +217,20 @@ class Timeline:
             key=lambda w: (-len(w), w),
         )
         return tuple(words[:limit])
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+def _last_true(flags: list[bool]) -> list[float]:
+    """For each index, the last index up to it whose flag is true (minus infinity if none)."""
+    out: list[float] = []
+    last = -math.inf
+    for i, flag in enumerate(flags):
+        if flag:
+            last = i
+        out.append(last)
+    return out
 
 
 def _conflict(codes: frozenset[str]) -> bool:

@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["FEATURE_SETS", "FeatureSet", "content_words"]
 
@@ -149,31 +150,96 @@ def _letters_and_upper(text: str) -> tuple[int, int]:
     return len(letters), sum(c.isupper() for c in letters)
 
 
+def _marker_trie(markers: tuple[str, ...]) -> re.Pattern[str]:
+    """A regular expression that finds whether any of ``markers`` occurs (as a trie: each
+    position tries the markers' first characters once, not every marker in turn)."""
+
+    root: dict[str, Any] = {}
+    for m in markers:
+        node = root
+        for ch in m:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def alternation(node: dict[str, Any]) -> str:
+        parts = []
+        for ch in sorted(c for c in node if c):
+            child = node[ch]  # a marker ending here is enough: nothing after it is needed
+            parts.append(
+                re.escape(ch) if "" in child else f"{re.escape(ch)}(?:{alternation(child)})"
+            )
+        return "|".join(parts)
+
+    return re.compile(alternation(root))
+
+
+_ANY_HOSTILITY_MARKER = _marker_trie(_SARCASM + _GENERALISATION)
+_HOSTILITY_WORDS = (_SECOND, _FIRST, _WE, _NEGATION, _INSULTS)
+_WORD_CLASSES: dict[str, tuple[int, ...]] = {}
+"""Each word of the hostility word lists, with the lists it is in (by index)."""
+for _k, _words_of_list in enumerate(_HOSTILITY_WORDS):
+    for _w in _words_of_list:
+        _WORD_CLASSES[_w] = (*_WORD_CLASSES.get(_w, ()), _k)
+_WORD_CLASSES_ASCII = {w.encode("ascii"): k for w, k in _WORD_CLASSES.items() if w.isascii()}
+_ASCII_TOKEN_TABLE = bytes(
+    c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789'" else c + 32 if 65 <= c <= 90 else 32
+    for c in range(256)
+)
+"""``bytes.translate`` table: a letter in lower case, a digit or ``'`` kept, anything else a
+space — the ``_TOK`` tokens of the lower-cased text are then the ``split`` of the result."""
+
+
 def _hostility_v1(text: str, context: str) -> list[float]:
     del context
     low = text.lower()
-    toks = _TOK.findall(low)
-    n = max(len(toks), 1)
+    counts = [0, 0, 0, 0, 0]  # second person, first person, we, negation, insults
+    if text.isascii():
+        toks_ascii = text.encode("ascii").translate(_ASCII_TOKEN_TABLE).split()
+        n_toks = len(toks_ascii)
+        for found in map(_WORD_CLASSES_ASCII.get, toks_ascii):
+            if found is not None:
+                for k in found:
+                    counts[k] += 1
+    else:
+        toks = _TOK.findall(low)
+        n_toks = len(toks)
+        for found in map(_WORD_CLASSES.get, toks):
+            if found is not None:
+                for k in found:
+                    counts[k] += 1
+    n = max(n_toks, 1)
     letters, upper = _letters_and_upper(text)
     # a word in capitals has two capitals in a row: without them, there is none to count
-    caps_words = sum(map(str.isupper, _WORD2.findall(text))) if _TWO_CAPITALS.search(text) else 0
+    caps_words = (
+        sum(map(str.isupper, _WORD2.findall(text)))
+        if upper >= 2 and _TWO_CAPITALS.search(text)
+        else 0
+    )
+    questions = text.count("?")
+    exclamations = text.count("!")
+    if _ANY_HOSTILITY_MARKER.search(low) is None:
+        sarcasm = generalisation = 0
+    else:
+        sarcasm = sum(map(low.count, _SARCASM))
+        generalisation = sum(map(low.count, _GENERALISATION))
+    second, first, we, negation, insults = counts
     return [
-        math.log1p(len(toks)),
-        min(text.count("?"), 5) / 5,
-        min(text.count("!"), 5) / 5,
-        1.0 if _MULTI_PUNCT.search(text) else 0.0,
-        1.0 if _ELLIPSIS.search(text) else 0.0,
+        math.log1p(n_toks),
+        min(questions, 5) / 5,
+        min(exclamations, 5) / 5,
+        1.0 if questions + exclamations >= 2 and _MULTI_PUNCT.search(text) else 0.0,
+        1.0 if "..." in text or "…" in text else 0.0,
         upper / max(letters, 1),
         min(caps_words, 5) / 5,
         min(text.count('"') + text.count("“") + text.count("”"), 4) / 4,
-        sum(map(_SECOND.__contains__, toks)) / n,
-        sum(map(_FIRST.__contains__, toks)) / n,
-        sum(map(_WE.__contains__, toks)) / n,
-        sum(map(_NEGATION.__contains__, toks)) / n,
-        min(sum(map(_INSULTS.__contains__, toks)), 3) / 3,
-        min(_count_markers(low, _SARCASM), 3) / 3,
-        min(_count_markers(low, _GENERALISATION), 3) / 3,
-        1.0 if _YOU_ARE.search(low) else 0.0,
+        second / n,
+        first / n,
+        we / n,
+        negation / n,
+        min(insults, 3) / 3,
+        min(sarcasm, 3) / 3,
+        min(generalisation, 3) / 3,
+        1.0 if ("you're" in low or "you are" in low) and _YOU_ARE.search(low) else 0.0,
         1.0 if _STARTS_INTERJECTION.match(low) else 0.0,
     ]
 

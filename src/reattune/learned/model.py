@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,6 +50,7 @@ __all__ = [
     "ModelNotFoundError",
     "TfidfBlock",
     "available_models",
+    "clear_caches",
     "load_model",
     "load_model_file",
     "save_model",
@@ -138,39 +140,77 @@ class TfidfBlock:
             terms = word_ngrams(word_tokens(doc), *self.ngram_range)
             return [i for i in map(get, terms) if i is not None]
         if self.analyzer == "char_wb":
-            out: list[int] = []
-            cache = self._word_cache
-            lo, hi = self.ngram_range
-            for word in doc.lower().split():
-                ids = cache.get(word)
-                if ids is None:
-                    grams = char_wb_word_ngrams(word, lo, hi)
-                    ids = [i for i in map(get, grams) if i is not None]
-                    with self._lock:
-                        if len(cache) >= _CACHE_LIMIT:
-                            cache.clear()
-                        cache[word] = ids
-                out.extend(ids)
-            return out
+            return list(chain.from_iterable(self._word_ids(doc.lower().split())))
         analyzer = ANALYZERS[self.analyzer]
         return [i for i in map(get, analyzer(doc)) if i is not None]
+
+    def clear_cache(self) -> None:
+        """Forget the words read so far (the next texts are read from scratch)."""
+
+        with self._lock:
+            self._word_cache.clear()
+
+    def _word_ids(self, words: Sequence[str]) -> list[list[int]]:
+        """``char_wb``: the local column ids of each word's n-grams (cached per word)."""
+
+        get = self.vocabulary.get
+        cache = self._word_cache
+        lo, hi = self.ngram_range
+        out = []
+        for word in words:
+            ids = cache.get(word)
+            if ids is None:
+                ids = [i for i in map(get, char_wb_word_ngrams(word, lo, hi)) if i is not None]
+                with self._lock:
+                    if len(cache) >= _CACHE_LIMIT:
+                        cache.clear()
+                    cache[word] = ids
+            out.append(ids)
+        return out
+
+    def _doc_ids(self, docs: Sequence[str]) -> tuple[IntArray, IntArray]:
+        """For every doc, the row of each of its term occurrences, and their local column
+        ids: ``term_ids`` of every doc, one after the other."""
+
+        if self.analyzer != "char_wb":
+            found = list(map(self.term_ids, docs))
+            lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+            rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+            ids = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=len(rows))
+            return rows, ids
+        # char_wb: a doc's terms are its words' n-grams, word after word. Each distinct word
+        # is read once; the docs' ids are then gathered from the words' with array indexing.
+        words_of = [doc.lower().split() for doc in docs]
+        words = list(chain.from_iterable(words_of))
+        distinct = dict.fromkeys(words)
+        per_word = self._word_ids(list(distinct))
+        position = {w: k for k, w in enumerate(distinct)}
+        word_len = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
+        word_start = np.zeros(len(per_word) + 1, dtype=np.int64)
+        np.cumsum(word_len, out=word_start[1:])
+        word_ids = np.fromiter(
+            chain.from_iterable(per_word), dtype=np.int64, count=int(word_start[-1])
+        )
+        at = np.fromiter(map(position.__getitem__, words), dtype=np.int64, count=len(words))
+        n_ids = word_len[at]  # per word occurrence
+        first = np.cumsum(n_ids) - n_ids  # where each occurrence's ids go
+        gather = np.arange(int(n_ids.sum()), dtype=np.int64) + np.repeat(
+            word_start[at] - first, n_ids
+        )
+        n_words = np.fromiter(map(len, words_of), dtype=np.int64, count=len(words_of))
+        rows = np.repeat(np.repeat(np.arange(len(docs), dtype=np.int64), n_words), n_ids)
+        return rows, word_ids[gather]
 
     def transform(self, docs: Sequence[str]) -> tuple[IntArray, IntArray, FloatArray]:
         """(row, global column, value) triplets for ``docs``, sorted by row then column."""
 
-        lengths = np.zeros(len(docs), dtype=np.int64)
-        ids: list[int] = []
-        for k, doc in enumerate(docs):
-            found = self.term_ids(doc)
-            lengths[k] = len(found)
-            ids.extend(found)
-        if not ids:
+        doc_of, ids = self._doc_ids(docs)
+        if not ids.size:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty.copy(), np.zeros(0, dtype=np.float64)
         n_local = self.n_features
-        doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
-        keys = doc_of * n_local + np.asarray(ids, dtype=np.int64)
-        unique, counts = np.unique(keys, return_counts=True)
+        keys = doc_of * n_local + ids
+        unique, counts = _unique_counts(keys)
         rows = unique // n_local
         cols = unique % n_local
         tf = counts.astype(np.float64)
@@ -207,10 +247,15 @@ class DenseBlock:
         values = [compute(t, c) for t, c in zip(texts, contexts, strict=True)]
         return np.asarray(values, dtype=np.float64).reshape(len(texts), self.n_features)
 
+    def values(self, texts: Sequence[str], contexts: Sequence[str]) -> FloatArray:
+        """The standardised, weighted features, one row per text."""
+
+        return np.asarray((self.raw(texts, contexts) - self.mean) / self.scale * self.weight)
+
     def transform(
         self, texts: Sequence[str], contexts: Sequence[str]
     ) -> tuple[IntArray, IntArray, FloatArray]:
-        matrix = (self.raw(texts, contexts) - self.mean) / self.scale * self.weight
+        matrix = self.values(texts, contexts)
         n, d = matrix.shape
         rows = np.repeat(np.arange(n, dtype=np.int64), d)
         cols = np.tile(np.arange(d, dtype=np.int64), n) + self.offset
@@ -218,6 +263,20 @@ class DenseBlock:
 
 
 Block = TfidfBlock | DenseBlock
+
+
+def _unique_counts(keys: IntArray) -> tuple[IntArray, IntArray]:
+    """``np.unique(keys, return_counts=True)``, faster on keys that are already sorted in
+    runs (a batch's keys are ordered by document): a stable sort (timsort) merges the runs
+    where ``np.unique``'s quicksort sorts everything again."""
+
+    ordered = np.sort(keys, kind="stable")
+    first = np.empty(ordered.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(starts, append=ordered.size)
+    return ordered[starts], counts
 
 
 @dataclass(frozen=True, eq=False)
@@ -265,6 +324,13 @@ class LinearTextModel:
         ]
         return tuple(dict.fromkeys(named))
 
+    def clear_caches(self) -> None:
+        """Forget what was cached about the texts scored so far (the words' n-grams)."""
+
+        for block in self.blocks:
+            if isinstance(block, TfidfBlock):
+                block.clear_cache()
+
     def output_index(self, output: str) -> int:
         try:
             return self.outputs.index(output)
@@ -278,6 +344,24 @@ class LinearTextModel:
             raise ValueError(f"{len(texts)} texts but {len(context)} contexts")
         return ["" if c is None else c for c in context]
 
+    def _sources(
+        self,
+        texts: Sequence[str],
+        context: Sequence[str | None] | None,
+        extra: Mapping[str, Sequence[str | None]] | None,
+    ) -> dict[str, Sequence[str]]:
+        """The texts each block reads, by source name."""
+
+        if isinstance(texts, str):
+            raise TypeError("texts must be a sequence of strings, not one string")
+        sources: dict[str, Sequence[str]] = {
+            "text": texts,
+            "context": self._contexts(texts, context),
+        }
+        for name in self.extra_sources:
+            sources[name] = self._contexts(texts, (extra or {}).get(name))
+        return sources
+
     def features(
         self,
         texts: Sequence[str],
@@ -286,12 +370,8 @@ class LinearTextModel:
     ) -> FeatureMatrix:
         """The feature matrix (all blocks side by side) that the weights multiply."""
 
-        if isinstance(texts, str):
-            raise TypeError("texts must be a sequence of strings, not one string")
-        contexts = self._contexts(texts, context)
-        sources: dict[str, Sequence[str]] = {"text": texts, "context": contexts}
-        for name in self.extra_sources:
-            sources[name] = self._contexts(texts, (extra or {}).get(name))
+        sources = self._sources(texts, context, extra)
+        contexts = sources["context"]
         parts: list[tuple[IntArray, IntArray, FloatArray]]
         if len(texts) <= _FUSED_MAX_DOCS:
             parts = [self._tfidf(sources, len(texts))]
@@ -367,7 +447,7 @@ class LinearTextModel:
         doc_of = np.repeat(np.arange(n_docs, dtype=np.int64).repeat(n_blocks), counts_of)
         offsets = np.repeat(np.tile(self._tfidf_offsets, n_docs), counts_of)
         keys = doc_of * n_cols + (np.asarray(ids, dtype=np.int64) + offsets)
-        unique, counts = np.unique(keys, return_counts=True)
+        unique, counts = _unique_counts(keys)
         rows = unique // n_cols
         cols = unique % n_cols
         blocks = owner[cols]
@@ -399,21 +479,60 @@ class LinearTextModel:
         of the model's) names the columns, in order; ``extra`` holds the named extra
         contexts the model reads (:attr:`extra_sources`), one string or ``None`` per text."""
 
-        matrix = self.features(texts, context, extra)
-        n = matrix.n_rows
         wanted = (
             list(range(len(self.outputs)))
             if outputs is None
             else [self.output_index(o) for o in outputs]
         )
-        scores = np.empty((n, len(wanted)), dtype=np.float64)
-        if matrix.values.size:
-            for k, j in enumerate(wanted):
-                contributions = self.coef[:, j][matrix.cols] * matrix.values
-                scores[:, k] = np.bincount(matrix.rows, weights=contributions, minlength=n)
+        if len(texts) > _FUSED_MAX_DOCS:
+            scores = self._batch_scores(texts, context, extra, wanted)
         else:
-            scores[:] = 0.0
+            matrix = self.features(texts, context, extra)
+            n = matrix.n_rows
+            scores = np.empty((n, len(wanted)), dtype=np.float64)
+            if matrix.values.size:
+                for k, j in enumerate(wanted):
+                    contributions = self.coef[:, j][matrix.cols] * matrix.values
+                    scores[:, k] = np.bincount(matrix.rows, weights=contributions, minlength=n)
+            else:
+                scores[:] = 0.0
         scores += self.intercept[wanted]
+        return scores
+
+    def _batch_scores(
+        self,
+        texts: Sequence[str],
+        context: Sequence[str | None] | None,
+        extra: Mapping[str, Sequence[str | None]] | None,
+        wanted: list[int],
+    ) -> FloatArray:
+        """The linear scores (without the intercept) of ``features`` times the weights,
+        summed in the same order — so to the same bits — without building the matrix: each
+        row's TF-IDF entries in column order (``bincount`` adds a row's entries in the order
+        they come, and the blocks' entries come block after block), then its dense features
+        one by one."""
+
+        sources = self._sources(texts, context, extra)
+        n = len(texts)
+        parts = [
+            block.transform(sources[block.source])
+            for block in self.blocks
+            if isinstance(block, TfidfBlock)
+        ]
+        rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+        values = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.float64)
+        scores = np.empty((n, len(wanted)), dtype=np.float64)
+        for k, j in enumerate(wanted):
+            contributions = self.coef[:, j][cols] * values
+            scores[:, k] = np.bincount(rows, weights=contributions, minlength=n)
+        for block in self.blocks:
+            if isinstance(block, DenseBlock):
+                dense = block.values(texts, sources["context"])
+                for f in range(block.n_features):
+                    weights = self.coef[block.offset + f, wanted]
+                    for k in range(len(wanted)):
+                        scores[:, k] += weights[k] * dense[:, f]
         return scores
 
     def predict_proba(
@@ -663,6 +782,18 @@ def available_models() -> list[str]:
     )
 
 
+_LOADED: list[LinearTextModel] = []
+"""Every model ``load_model`` has loaded (for ``clear_caches``)."""
+
+
+def clear_caches() -> None:
+    """Forget what every loaded model cached about the texts it scored: the next analysis
+    reads its texts from scratch, as in a new process (for benchmarks)."""
+
+    for model in _LOADED:
+        model.clear_caches()
+
+
 @cache
 def load_model(name: str) -> LinearTextModel:
     """The shipped model ``name`` (for example ``"ucc"``), loaded once and cached."""
@@ -681,4 +812,6 @@ def load_model(name: str) -> LinearTextModel:
         raise ModelFormatError(f"arrays file must sit beside the model: {arrays_name!r}")
     arrays = _read_npz(root.joinpath(arrays_name).read_bytes())
     _check_digest(meta, arrays)
-    return model_from_parts(meta, arrays)
+    model = model_from_parts(meta, arrays)
+    _LOADED.append(model)
+    return model

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from itertools import chain
 
 from reattune.episodes.timeline import Timeline
 from reattune.model import Conversation
@@ -49,27 +50,29 @@ def partner_metrics(
     repairs: list[RepairAttempt],
 ) -> list[PartnerMetrics]:
     out = []
+    by_speaker: dict[str, list[int]] = {}
+    for i, t in enumerate(tl.turns):
+        by_speaker.setdefault(t.speaker, []).append(i)
     for speaker in conversation.participants:
         sid = speaker.id
-        idx = [i for i, t in enumerate(tl.turns) if t.speaker == sid]
-        counts: Counter[str] = Counter()
-        for i in idx:
-            counts.update(tl.codes(i))
+        idx = by_speaker.get(sid, [])
+        turns = [tl.turns[i] for i in idx]
+        counts = Counter(chain.from_iterable(map(tl.codes, idx)))
         toks = [tl.tokens[i] for i in idx]
-        all_toks = [t for ts in toks for t in ts]
+        all_toks = list(chain.from_iterable(toks))
         you = sum(map(_YOU.__contains__, all_toks))
         we = sum(map(_WE.__contains__, all_toks))
         mine = [e for e in episodes if e.listener == sid]
         my_repairs = [r for r in repairs if r.speaker == sid]
-        wpm = [w for i in idx if (w := tl.turns[i].words_per_minute) is not None]
-        latencies = [lat for i in idx if (lat := tl.turns[i].latency) is not None]
+        wpm = [w for t in turns if (w := t.words_per_minute) is not None]
+        latencies = [lat for t in turns if (lat := t.latency) is not None]
         out.append(
             PartnerMetrics(
                 speaker=sid,
                 label=speaker.label,
                 turns=len(idx),
-                messages=sum(len(tl.turns[i].messages) for i in idx),
-                words=sum(len(tl.turns[i].text.split()) for i in idx),
+                messages=sum(len(t.messages) for t in turns),
+                words=sum(len(t.text.split()) for t in turns),
                 median_turn_tokens=_median([float(len(t)) for t in toks]),
                 median_latency=_median(latencies),
                 baseline_latency=tl.latency_baseline(sid),
@@ -77,10 +80,8 @@ def partner_metrics(
                 code_counts=dict(sorted(counts.items())),
                 horsemen={h: counts.get(h, 0) for h in HORSEMEN},
                 antidotes={a: counts.get(a, 0) for a in ANTIDOTES},
-                demand=round(sum(1 for i in idx if tl.pursues(i)) / len(idx), 4) if idx else 0.0,
-                withdraw=round(sum(1 for i in idx if tl.withdraws(i)) / len(idx), 4)
-                if idx
-                else 0.0,
+                demand=round(sum(map(tl.pursues, idx)) / len(idx), 4) if idx else 0.0,
+                withdraw=round(sum(map(tl.withdraws, idx)) / len(idx), 4) if idx else 0.0,
                 bids=counts.get("pursue.bid_in_silence", 0),
                 repair_attempts=len(my_repairs),
                 repair_successes=sum(1 for r in my_repairs if r.outcome is RepairOutcome.SUCCESS),
@@ -127,7 +128,7 @@ def conversation_metrics(
         breaks=len(breaks),
         breaks_honoured=sum(1 for b in breaks if b.status is BreakStatus.HONOURED),
         recovery_seconds=recovery.recovery_seconds,
-        cycle_namings=sum(1 for i in range(len(tl.turns)) if tl.has(i, "cycle.naming")),
+        cycle_namings=sum(tl.flags("cycle.naming")),
         negative_codes=neg,
         positive_codes=pos,
         positive_negative_ratio=round(pos / neg, 3) if neg else None,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from reattune.model._construct import positional_constructor
 
 
 def check_span(start: int, end: int, score: float) -> None:
@@ -51,3 +54,25 @@ class CodeSpan:
     def family(self) -> str:
         """``pursue`` for ``pursue.blame``; the code itself for undotted codes."""
         return self.code.split(".", 1)[0]
+
+
+_new_code_span: Callable[
+    [str, int, int, int, float, str, EvidenceKind, str, str | None], CodeSpan
+] = positional_constructor(CodeSpan)
+
+
+def code_span(
+    code: str,
+    turn: int,
+    start: int,
+    end: int,
+    score: float,
+    explanation: str,
+    kind: EvidenceKind,
+    ref: str,
+    tag: str | None = None,
+) -> CodeSpan:
+    """``CodeSpan(...)`` — the same checks, the same object — built about twice as fast
+    (``model/_construct.py``): the coders make one for every finding."""
+    check_span(start, end, score)
+    return _new_code_span(code, turn, start, end, score, explanation, kind, ref, tag)
