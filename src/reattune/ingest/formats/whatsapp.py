@@ -42,7 +42,8 @@ from typing import ClassVar
 from reattune.errors import MalformedFileError
 from reattune.ingest.base import DateOrder, ParseOptions, ParseResult
 from reattune.ingest.source import Source
-from reattune.model import ConversationKind, Message, MessageKind, SourceLocation
+from reattune.ingest.turns import make_turn
+from reattune.model import ConversationKind, Message, MessageKind, SourceLocation, Turn
 from reattune.model.message import new_location, new_message
 
 LRM = "\u200e"
@@ -380,6 +381,15 @@ class _Parse:
         backwards = index = 0
         prev_ts: datetime | None = None
         speech, system = MessageKind.SPEECH, MessageKind.SYSTEM
+        # turns: the open one (first message, the others, start, end, sender), and the last made
+        turns: list[Turn] = []
+        previous: Turn | None = None
+        turn_first: Message | None = None
+        turn_rest: list[Message] | None = None
+        turn_start = turn_end = clock = 0.0
+        turn_sender: str | None = None
+        clock_ts: datetime | None = None
+        gap = self.options.turn_gap_seconds
         stops = starts[1:]  # the line after each record (1-based: the record's last line)
         stops.append(len(lines) + 1)
         for start, stop, m in zip(starts, stops, heads, strict=True):
@@ -465,30 +475,47 @@ class _Parse:
                     f"line {start}: the message has no text and no attachment",
                     SourceLocation(file, line=start),
                 )
-            append(
-                new_message(
-                    index,
-                    sender,
-                    text,
-                    new_location(file, start, end, None),
-                    ts,  # always timezone-aware (``zone``)
-                    None,
-                    None,
-                    kind,
-                    media,
-                    edited,
-                    deleted,
-                    (),
-                )
+            message = new_message(
+                index,
+                sender,
+                text,
+                new_location(file, start, end, None),
+                ts,  # always timezone-aware (``zone``)
+                None,
+                None,
+                kind,
+                media,
+                edited,
+                deleted,
+                (),
             )
+            append(message)
             index += 1
+            if kind is speech:  # turns, as ``build_turns`` groups them (speech has a sender)
+                if ts is not clock_ts:
+                    clock_ts, clock = ts, ts.timestamp()
+                if sender != turn_sender or clock - turn_end > gap:
+                    if turn_first is not None:
+                        held = (turn_first,) if turn_rest is None else (turn_first, *turn_rest)
+                        previous = make_turn(len(turns), held, turn_start, turn_end, previous)
+                        turns.append(previous)
+                    turn_first, turn_rest, turn_start, turn_sender = message, None, clock, sender
+                elif turn_rest is None:
+                    turn_rest = [message]
+                else:
+                    turn_rest.append(message)
+                turn_end = clock
         if backwards > _MAX_BACKWARDS_WARNINGS:
             result.warn(
                 "W106",
                 f"the time goes back {backwards} times in all "
                 f"(the first {_MAX_BACKWARDS_WARNINGS} are listed)",
             )
+        if turn_first is not None:
+            held = (turn_first,) if turn_rest is None else (turn_first, *turn_rest)
+            turns.append(make_turn(len(turns), held, turn_start, turn_end, previous))
         result.messages = messages
+        result.turns, result.turn_gap_seconds = tuple(turns), gap
         result.timezone = self.options.timezone
         result.warn(
             "W103",
