@@ -70,6 +70,10 @@ TIMINGS = (
     "1234567:00:00.000 --> 1234567:00:01.000",
     "999999:59:59.999 --> 999999:59:59.999",
     "--> 00:00:01.000",
+    "00:00:0\u0665.000 --> 00:00:0\u0666.000",  # Arabic-Indic digits: \\d, not [0-9]
+    "\u0660\u0660:00:01.000 --> 00:00:02.\u0660\u0660\u0660",
+    "00:00:0\u0665.000 --> 00:00:06.000",
+    "00:00:05.000 --> 00:00:0\u0666.000",
 )
 WORDS = (
     "Ana",
@@ -152,6 +156,8 @@ LABELS = (
     "Ana Maria Lopez Garcia Perez Diaz: ",
     "A" * 40 + ": ",
     "A" * 41 + ": ",
+    "[" + "B" * 40 + "] ",
+    "[" + "B" * 41 + "] ",
     "Ana:x ",
     "Ana: Ben: ",
 )
@@ -186,6 +192,64 @@ def files(draw: st.DrawFn) -> str:
     return "WEBVTT\n\n" + body.rstrip("\n") + draw(st.sampled_from(("", "\n", "\n\n", " \n")))
 
 
+NAMED = (
+    "Ana: ",
+    "Ana:",
+    "Ben:\u00a0 ",
+    "Dr. Lee: ",
+    "[Ana] ",
+    "[ Ben ]",
+    "- Ana: ",
+    "\u2013 Ben:  ",
+    "[" + "B" * 40 + "] ",
+)
+NAMED_ENDS = ("",) * 6 + (" <i>x</i>", " &amp;", "\t")
+
+
+@st.composite
+def named_files(draw: st.DrawFn) -> str:
+    """A file of common cues that (nearly) all open with a speaker's name — the shape read in
+    one pass — now and then with a cue or block of another kind, a backward or equal timing,
+    an empty text, identifiers or none."""
+    labelled = st.builds(
+        lambda label, words, end: label + words + end,
+        st.sampled_from(NAMED),
+        plain_lines | st.just(""),
+        st.sampled_from(NAMED_ENDS),
+    )
+    common = st.builds(
+        lambda ident, timing, text: "\n".join([*ident, timing, text]),
+        st.lists(st.sampled_from(("1", "2", "17", "x1", " 3 ", "x --> y")), max_size=1),
+        timings,
+        labelled,
+    )
+    odd = st.one_of(any_block, st.builds(lambda t: f"00:00:01.000 --> 00:00:02.000\n{t}", LINES))
+    separator = st.sampled_from(("\n\n",) * 16 + ("\n\n\n", "\n \n"))
+    parts = draw(st.lists(st.tuples(common, separator), min_size=1, max_size=10))
+    if draw(st.integers(0, 3)) == 0:  # now and then, one block of another kind
+        parts.insert(draw(st.integers(0, len(parts))), (draw(odd), draw(separator)))
+    body = "".join(block + separator for block, separator in parts)
+    return "WEBVTT\n\n" + body.rstrip("\n") + draw(st.sampled_from(("", "\n", "\n\n", " \n")))
+
+
+LINES = st.sampled_from(("Ana: hi", "hi", "(Ana)", "Note: x", "<v Ana>hi", "- Ana:", "[music] x"))
+
+
+@settings(max_examples=600)
+@given(named_files(), st.sampled_from((60.0, 60.0, 0.0, 3.0)))
+@example("WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nAna: hi\n\n", 60.0)
+@example(
+    "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nAna:\n\n00:00:00.500 --> 00:00:02.000\n[Ben] x", 60.0
+)
+@example(
+    "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nAna: a\n\n"
+    "2\n00:00:02.000 --> 00:00:03.000\nAna: b",
+    0.0,
+)
+def test_named_files_read_the_same_both_ways(text: str, gap: float) -> None:
+    same_both_ways(text, gap)
+
+
 @settings(max_examples=600)
 @given(files())
 @example("WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nAna: hi")
@@ -209,6 +273,15 @@ def zoom_like(n: int) -> str:
         a, b = timing_from(0, i // 60, i % 60, 7 * i % 1000), timing_from(0, i // 60, i % 60, 999)
         cues.append(f"{i + 1}\n{a} --> {b}\n{who}: words number {i}")
     return "WEBVTT\n\n" + "\n\n".join(cues) + "\n"
+
+
+def test_timings_in_other_digits_read_the_same_both_ways() -> None:
+    # \\d also matches Arabic-Indic digits (which int() reads); the fast path takes ASCII only
+    for timing in TIMINGS[-4:]:
+        for text in ("Ana: hi", "hi"):
+            result = same_both_ways(f"WEBVTT\n\n1\n{timing}\n{text}\n\n2\n{timing}\n{text}\n")
+            assert not isinstance(result, str)
+            assert (result.messages[0].start, result.messages[0].end) == parse_timing(timing)
 
 
 def test_a_zoom_file_takes_the_fast_path_and_reads_the_same() -> None:

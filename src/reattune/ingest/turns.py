@@ -85,9 +85,15 @@ def make_turn(
     first = held[0]
     speaker = first.sender
     assert speaker is not None
-    if len(held) == 1:
+    count = len(held)
+    if count == 1:
         text = first.text
         spans: tuple[tuple[int, int], ...] = ((0, len(text)),)
+    elif count == 2:  # the loop below, unrolled
+        text, after = first.text, held[1].text
+        cut = len(text) + _JOINER_LEN
+        spans = ((0, len(text)), (cut, cut + len(after)))
+        text = TURN_JOINER.join((text, after))
     else:
         texts = [m.text for m in held]
         pos = 0

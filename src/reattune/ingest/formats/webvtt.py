@@ -44,9 +44,17 @@ from typing import ClassVar
 from reattune.errors import MalformedFileError
 from reattune.ingest.base import ParseOptions, ParseResult
 from reattune.ingest.source import Source
-from reattune.ingest.turns import make_turn
-from reattune.model import ConversationKind, Message, MessageKind, SourceLocation, Turn
+from reattune.ingest.turns import MIN_RATE_SECONDS, make_turn
+from reattune.model import (
+    ConversationKind,
+    Message,
+    MessageKind,
+    ParseWarning,
+    SourceLocation,
+    Turn,
+)
 from reattune.model.message import new_location, new_message
+from reattune.model.turn import new_turn
 
 UNKNOWN_SPEAKER = "Unknown"
 
@@ -416,25 +424,29 @@ def _block_at(lines: list[str], i: int) -> tuple[list[tuple[int, str]], int]:
 
 _SIMPLE_CUE = re.compile(
     r"(?:([^\n]*\S[^\n]*)\n)?"
-    r"((?:\d{1,6}:)?[0-5]\d):([0-5]\d)\.(\d{3}) --> ((?:\d{1,6}:)?[0-5]\d):([0-5]\d)\.(\d{3})\n"
-    r"(?=[^\s<&])("
-    r"(?:(?:[-–][^\S\n]*)?"
-    r"(?:\[([^\]\n<&]{1,40})\][^\S\n]*|([^\W\d_][^:\n<&]{0,39}?):(?:[^\S\n]+|(?=\n|\Z))))?"
-    r"([^\n<&]*))"
+    r"((?:[0-9]{1,6}:)?[0-5][0-9]):([0-5][0-9])\.([0-9]{3}) --> "
+    r"((?:[0-9]{1,6}:)?[0-5][0-9]):([0-5][0-9])\.([0-9]{3})\n"
+    r"(?=\S)("
+    r"(?:(?:[-–][^\S\n]*+)?"
+    r"(?:\[([^\]\n]{1,40}+)\][^\S\n]*+|([^\W\d_][^:\n]{0,39}+):(?:[^\S\n]++|(?=\n|\Z))))?"
+    r"([^\n]*))"
     r"(\n\n+|\n?\Z)"
 )
 """The common cue, matched at the start of a block: (1) an optional identifier line; a plain
-timing line (``hh:mm:ss.ttt --> hh:mm:ss.ttt``, hours optional, no settings) as (2) hours and
-minutes, (3) seconds, (4) milliseconds of the start and (5-7) of the end; (8) one text line
-that starts with a non-space and holds no markup or entities, read as ``speaker_prefix`` reads
-it — (9) a ``[Name]``, or (10) a ``Name:`` (either after an optional ``-``), then (11) the
-rest; and (12) the blank lines after it (or the end of the file).
+timing line (``hh:mm:ss.ttt --> hh:mm:ss.ttt`` in ASCII digits, hours optional, no settings)
+as (2) hours and minutes, (3) seconds, (4) milliseconds of the start and (5-7) of the end;
+(8) one text line that starts with a non-space, read as ``speaker_prefix`` reads it — (9) a
+``[Name]``, or (10) a ``Name:`` (either after an optional ``-``), then (11) the rest; and (12)
+the blank lines after it (or the end of the file). A text line that holds ``<`` or ``&``
+(markup, entities) is left to the general path.
 
 Such a cue is read in one step: what the general path (``_block_at``, ``WebVTTParser._cue``,
 ``RuleTally.add``, ``split_cue``, ``CueBuilder.add``) would do with it, done inline. Every
 other block (and one whose identifier holds ``-->`` or whose text is a ``-``) takes the
 general path; tests check that both give equal results. The prefix pattern is
-``_PREFIX`` with ``\\s`` kept inside the line, ``$`` as the line's end and no ``<``/``&``."""
+``_PREFIX`` with ``\\s`` kept inside the line, ``$`` as the line's end, and possessive
+quantifiers where giving back could not help (the name ends at the first ``:`` or ``]``, and
+what follows the prefix takes any spaces left), which match the same without backtracking."""
 
 _DASHES = frozenset({"-", "–"})
 _SECONDS = {f"{s:02d}": s * 1000 for s in range(60)}
@@ -492,6 +504,11 @@ class WebVTTParser:
             if key.strip().casefold() == "language" and value.strip():
                 result.details["language"] = value.strip()[:20]
 
+        if quick:
+            done = self._speaker_cues(source, options, lines, header_end + 1, result)
+            if done is not None:
+                return done
+
         entries: list[Cue | _Simple] = []
         bad: list[int] = []
         ids: list[str] = []
@@ -513,7 +530,12 @@ class WebVTTParser:
             if m is not None:
                 ident, hm1, s1, f1, hm2, s2, f2, said, bracket, colon, rest, tail = m.groups()
                 stripped = said.rstrip()  # it starts with a non-space: ``said.strip()``
-                if (ident is None or "-->" not in ident) and stripped not in _DASHES:
+                if (
+                    (ident is None or "-->" not in ident)
+                    and stripped not in _DASHES
+                    and "<" not in said
+                    and "&" not in said
+                ):
                     first = n + 1
                     if ident is not None:
                         ids.append(ident.strip())
@@ -607,6 +629,160 @@ class WebVTTParser:
         numeric_ids = bool(ids) and "".join(ids).isdigit()
         result.details["dialect"] = dialect_of(marks, lambda: numeric_ids or not ids)
         result.details["cues"] = str(len(entries))
+        return result
+
+    @staticmethod
+    def _speaker_cues(
+        source: Source, options: ParseOptions, lines: list[str], n: int, result: ParseResult
+    ) -> ParseResult | None:
+        """Read a file whose every cue is a common cue (see ``_SIMPLE_CUE``) that opens with
+        a speaker's name (``Name:`` or ``[Name]``, a plausible name) in one pass, or return
+        ``None`` (and change nothing) at the first block that is not one.
+
+        With every cue named, ``speaker_rules`` accept every name and no ``(Name)`` line (a
+        line that opens with ``(`` has no name prefix), so what the two passes of ``read``
+        would make of each cue is known as it is read: its speaker is its name, its text the
+        rest of the line. (Zoom writes its transcripts so.)"""
+        count = len(lines)
+        while n < count and not lines[n].strip():
+            n += 1
+        text = "\n".join(lines)
+        pos = sum(map(len, lines[:n])) + n
+        match = _SIMPLE_CUE.match
+        seconds, millis = _SECONDS, _MILLIS
+        clock: dict[str, int] = {}  # hh:mm -> ms, for the timings
+        file = source.name
+        speech = MessageKind.SPEECH
+        gap = options.turn_gap_seconds
+        messages: list[Message] = []
+        append = messages.append
+        late: list[ParseWarning] = []  # the warnings of the second pass: after all others
+        ids: list[str] = []
+        last_start: float | None = None
+        backwards = False
+        # turns: the open one (first message, the others, start, end, sender), the last made
+        turns: list[Turn] = []
+        last_turn: Turn | None = None
+        turn_first: Message | None = None
+        turn_rest: list[Message] | None = None
+        turn_start = turn_end = 0.0
+        turn_sender: str | None = None
+        one_span: dict[int, tuple[tuple[int, int], ...]] = {}  # ((0, n),), shared
+        while n < count:
+            m = match(text, pos)
+            if m is None:
+                if text[pos:].strip():
+                    return None
+                break  # only blank lines are left
+            ident, hm1, s1, f1, hm2, s2, f2, said, bracket, colon, rest, tail = m.groups()
+            if "<" in said or "&" in said:
+                return None
+            if bracket is not None:
+                speaker = bracket.strip()
+            elif colon is not None:
+                speaker = colon.strip()
+            else:
+                return None
+            if (ident is not None and "-->" in ident) or not plausible_name(speaker):
+                return None
+            first = n + 1
+            if ident is not None:
+                ids.append(ident)
+                n += 1
+            timing = n + 1
+            n += (len(tail) or 1) + 1  # timing, text and blank lines
+            pos = m.end()
+            begin = clock.get(hm1)
+            if begin is None:
+                begin = clock[hm1] = _clock_ms(hm1)
+            finish = clock.get(hm2)
+            if finish is None:
+                finish = clock[hm2] = _clock_ms(hm2)
+            start = (begin + seconds[s1] + millis[f1]) / 1000
+            end = (finish + seconds[s2] + millis[f2]) / 1000
+            said = rest.strip()
+            # ``CueBuilder.add``
+            if last_start is not None and start < last_start and not backwards:
+                backwards = True
+                late.append(
+                    ParseWarning(
+                        "W106",
+                        f"line {timing}: the cue starts before the previous one",
+                        SourceLocation(file, line=timing),
+                    )
+                )
+            last_start = start
+            location = new_location(file, first, timing + 1, None)
+            if not said:
+                late.append(ParseWarning("W108", f"line {first}: the cue has no text", location))
+            message = new_message(
+                len(messages),
+                speaker,
+                said,
+                location,
+                None,
+                start,
+                end,
+                speech,
+                (),
+                False,
+                False,
+                (),
+            )
+            append(message)
+            # turns, as ``build_turns`` groups them
+            if speaker != turn_sender or start - turn_end > gap:
+                if turn_first is not None:
+                    if turn_rest is None:  # one message: ``make_turn``, inline
+                        assert turn_sender is not None  # (a turn is open)
+                        words = turn_first.text
+                        size = len(words)
+                        spans = one_span.get(size)
+                        if spans is None:
+                            spans = one_span[size] = ((0, size),)
+                        gap_ = latency = None
+                        if last_turn is not None and last_turn.end is not None:
+                            gap_ = turn_start - last_turn.end
+                            if last_turn.speaker != turn_sender:
+                                latency = gap_
+                        duration = turn_end - turn_start
+                        wpm = None
+                        if duration >= MIN_RATE_SECONDS:
+                            wpm = len(words.split()) * 60.0 / duration
+                        last_turn = new_turn(
+                            len(turns),
+                            turn_sender,
+                            (turn_first,),
+                            words,
+                            spans,
+                            turn_start,
+                            turn_end,
+                            latency,
+                            gap_,
+                            wpm,
+                        )
+                    else:
+                        held = (turn_first, *turn_rest)
+                        last_turn = make_turn(len(turns), held, turn_start, turn_end, last_turn)
+                    turns.append(last_turn)
+                turn_first, turn_rest, turn_start, turn_sender = message, None, start, speaker
+            elif turn_rest is None:
+                turn_rest = [message]
+            else:
+                turn_rest.append(message)
+            turn_end = end
+        if turn_first is None:
+            return None  # no cue: the general path says so
+        held = (turn_first,) if turn_rest is None else (turn_first, *turn_rest)
+        turns.append(make_turn(len(turns), held, turn_start, turn_end, last_turn))
+        result.messages = messages
+        result.warnings += late
+        result.turns, result.turn_gap_seconds = tuple(turns), gap
+        # every cue named: "zoom" when the identifiers are numbers (or absent)
+        names = "".join(ident.strip() for ident in ids)
+        numbered = not ids or names.isdigit()
+        result.details["dialect"] = "zoom" if numbered else "generic"
+        result.details["cues"] = str(len(messages))
         return result
 
     @staticmethod
