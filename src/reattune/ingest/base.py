@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reattune.errors import SettingsError
 from reattune.ingest.source import DEFAULT_MAX_BYTES, Source
-from reattune.model import ConversationKind, Fragment, Message, ParseWarning, SourceLocation
+from reattune.model import (
+    ConversationKind,
+    Fragment,
+    Message,
+    ParseWarning,
+    SourceLocation,
+    Turn,
+)
 
 DEFAULT_TURN_GAP_SECONDS = 60.0
 """Consecutive messages of one sender closer than this form one turn (codebook: 60 s)."""
@@ -67,6 +74,11 @@ class ParseResult:
     details: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
     timezone: str | None = None
+    turns: tuple[Turn, ...] | None = None
+    """The turns of ``messages`` for a gap of ``turn_gap_seconds``, when the parser made them
+    in its own pass (as ``ingest.turns.build_turns`` would, with ``make_turn``); else the
+    turns are made from the messages afterwards."""
+    turn_gap_seconds: float | None = None
 
     def warn(self, code: str, message: str, location: SourceLocation | None = None) -> None:
         self.warnings.append(ParseWarning(code, message, location))

@@ -21,7 +21,10 @@ def build_conversation(
     strict_roles: bool = True,
 ) -> Conversation:
     messages = tuple(result.messages)
-    turns = build_turns(messages, options.turn_gap_seconds)
+    gap = options.turn_gap_seconds
+    turns = result.turns
+    if turns is None or result.turn_gap_seconds != gap:
+        turns = build_turns(messages, gap)
     # The speakers in order of first speech: every speech message with a sender is in a turn.
     order = dict.fromkeys(map(attrgetter("speaker"), turns))
     speakers = [(sid, result.names.get(sid, sid)) for sid in order]

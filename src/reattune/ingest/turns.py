@@ -59,41 +59,64 @@ def build_turns(messages: Iterable[Message], gap_seconds: float = 60.0) -> tuple
 
     # Then make the turns.
     turns: list[Turn] = []
-    previous_end: float | None = None
-    previous_speaker: str | None = None
-    joiner, joiner_len = TURN_JOINER, len(TURN_JOINER)
+    previous: Turn | None = None
     lasts = firsts[1:]
     if spoken:
         lasts.append(len(spoken))
     for index, (lo, hi, start, end) in enumerate(zip(firsts, lasts, starts, ends, strict=True)):
-        first = spoken[lo]
-        speaker = first.sender
-        assert speaker is not None
-        if hi - lo == 1:
-            held: tuple[Message, ...] = (first,)
-            text = first.text
-            spans: tuple[tuple[int, int], ...] = ((0, len(text)),)
-        else:
-            held = tuple(spoken[lo:hi])
-            texts = [m.text for m in held]
-            pos = 0
-            span_list = []
-            for t in texts:
-                span_list.append((pos, pos + len(t)))
-                pos += len(t) + joiner_len
-            text = joiner.join(texts)
-            spans = tuple(span_list)
-        gap = latency = None
-        if start is not None and previous_end is not None:
-            gap = start - previous_end
-            if previous_speaker != speaker:
-                latency = gap
-        wpm = None
-        if first.start is not None and start is not None and end is not None:
-            duration = end - start
-            if duration >= MIN_RATE_SECONDS:
-                wpm = len(text.split()) * 60.0 / duration
-        # ``new_turn`` skips Turn's checks: a group is never empty and has a span per message.
-        turns.append(new_turn(index, speaker, held, text, spans, start, end, latency, gap, wpm))
-        previous_end, previous_speaker = end, speaker
+        held = (spoken[lo],) if hi - lo == 1 else tuple(spoken[lo:hi])
+        previous = make_turn(index, held, start, end, previous)
+        turns.append(previous)
     return tuple(turns)
+
+
+def make_turn(
+    index: int,
+    held: tuple[Message, ...],
+    start: float | None,
+    end: float | None,
+    previous: Turn | None,
+) -> Turn:
+    """Turn ``index``: the speech messages ``held`` (one sender's, at least one), timed
+    ``start``..``end`` on the conversation clock, after the turn ``previous`` (or none).
+
+    ``build_turns`` finds the groups; a parser that finds them in its own pass (the same way:
+    see ``build_turns``) makes its turns with this, so a turn is made in one place."""
+    first = held[0]
+    speaker = first.sender
+    assert speaker is not None
+    count = len(held)
+    if count == 1:
+        text = first.text
+        spans: tuple[tuple[int, int], ...] = ((0, len(text)),)
+    elif count == 2:  # the loop below, unrolled
+        text, after = first.text, held[1].text
+        cut = len(text) + _JOINER_LEN
+        spans = ((0, len(text)), (cut, cut + len(after)))
+        text = TURN_JOINER.join((text, after))
+    else:
+        texts = [m.text for m in held]
+        pos = 0
+        span_list = []
+        for t in texts:
+            span_list.append((pos, pos + len(t)))
+            pos += len(t) + _JOINER_LEN
+        text = TURN_JOINER.join(texts)
+        spans = tuple(span_list)
+    gap = latency = None
+    if start is not None and previous is not None:
+        previous_end = previous.end
+        if previous_end is not None:
+            gap = start - previous_end
+            if previous.speaker != speaker:
+                latency = gap
+    wpm = None
+    if first.start is not None and start is not None and end is not None:
+        duration = end - start
+        if duration >= MIN_RATE_SECONDS:
+            wpm = len(text.split()) * 60.0 / duration
+    # ``new_turn`` skips Turn's checks: a group is never empty and has a span per message.
+    return new_turn(index, speaker, held, text, spans, start, end, latency, gap, wpm)
+
+
+_JOINER_LEN = len(TURN_JOINER)

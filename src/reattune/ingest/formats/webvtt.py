@@ -44,8 +44,17 @@ from typing import ClassVar
 from reattune.errors import MalformedFileError
 from reattune.ingest.base import ParseOptions, ParseResult
 from reattune.ingest.source import Source
-from reattune.model import ConversationKind, MessageKind, SourceLocation
+from reattune.ingest.turns import MIN_RATE_SECONDS, make_turn
+from reattune.model import (
+    ConversationKind,
+    Message,
+    MessageKind,
+    ParseWarning,
+    SourceLocation,
+    Turn,
+)
 from reattune.model.message import new_location, new_message
+from reattune.model.turn import new_turn
 
 UNKNOWN_SPEAKER = "Unknown"
 
@@ -182,29 +191,45 @@ class SpeakerRules:
         return self.prefix_everywhere or name in self.prefixes
 
 
-def speaker_rules(cues: Sequence[Cue]) -> SpeakerRules:
-    """Prefixes count when the name starts two or more lines, or when most cues carry one;
-    ``(Name)`` lines count when most cues open with one (Google Meet)."""
-    counts: Counter[str] = Counter()
-    prefixed = paren = texted = 0
-    for cue in cues:
+class RuleTally:
+    """What ``speaker_rules`` counts, cue by cue (so a parser can add cues as it finds them)."""
+
+    __slots__ = ("counts", "paren", "prefixed", "texted")
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.prefixed = self.paren = self.texted = 0
+
+    def add(self, cue: Cue) -> None:
         texts = [clean_markup(t).strip() for _, t in cue.lines if t.strip()]
         if not texts:
-            continue
-        texted += 1
+            return
+        self.texted += 1
         if _PAREN_LINE.match(texts[0]) and plausible_name(texts[0][1:-1]):
-            paren += 1
+            self.paren += 1
         prefixes = [speaker_prefix(t) for t in texts]
         found = [p for p in prefixes if p is not None]
         if prefixes[0] is not None:
-            prefixed += 1
-        counts.update(p[0] for p in found)
-    half = max(1, texted) / 2
-    return SpeakerRules(
-        prefixes=frozenset(n for n, c in counts.items() if c >= 2),
-        prefix_everywhere=texted > 0 and prefixed >= half,
-        paren_lines=texted > 0 and paren >= half,
-    )
+            self.prefixed += 1
+        self.counts.update(p[0] for p in found)
+
+    def rules(self) -> SpeakerRules:
+        texted = self.texted
+        half = max(1, texted) / 2
+        return SpeakerRules(
+            prefixes=frozenset(n for n, c in self.counts.items() if c >= 2),
+            prefix_everywhere=texted > 0 and self.prefixed >= half,
+            paren_lines=texted > 0 and self.paren >= half,
+        )
+
+
+def speaker_rules(cues: Sequence[Cue]) -> SpeakerRules:
+    """Prefixes count when the name starts two or more lines, or when most cues carry one;
+    ``(Name)`` lines count when most cues open with one (Google Meet)."""
+    tally = RuleTally()
+    for cue in cues:
+        tally.add(cue)
+    return tally.rules()
 
 
 def _line_of(starts: list[int], offset: int) -> int:
@@ -375,24 +400,68 @@ _HEADER = re.compile(r"^\ufeff?WEBVTT(?:[ \t].*)?$")
 _BLOCK_KEYWORD = re.compile(r"^(?:NOTE|STYLE|REGION)(?:[ \t].*)?$")
 
 
-def _blocks(lines: list[str], first: int) -> list[list[tuple[int, str]]]:
-    """Blank-line separated blocks from line index ``first`` on, as (number, text) pairs.
-    A whitespace-only line right after a ``-`` line does not end a block (Google Meet)."""
-    blocks: list[list[tuple[int, str]]] = []
+def _block_at(lines: list[str], i: int) -> tuple[list[tuple[int, str]], int]:
+    """The blank-line separated block at or after line index ``i``, as (number, text) pairs,
+    and the index of the first line after it and the blank lines that follow. A
+    whitespace-only line right after a ``-`` line does not end a block (Google Meet)."""
+    count = len(lines)
+    while i < count and not lines[i].strip():
+        i += 1
     block: list[tuple[int, str]] = []
-    for i in range(first, len(lines)):
+    while i < count:
         line = lines[i]
         if not line.strip():
-            if line and block and block[-1][1].strip() in {"-", "–"}:
+            if line and block[-1][1].strip() in {"-", "–"}:
+                i += 1
                 continue
-            if block:
-                blocks.append(block)
-                block = []
-            continue
+            break
         block.append((i + 1, line))
-    if block:
-        blocks.append(block)
-    return blocks
+        i += 1
+    while i < count and not lines[i].strip():
+        i += 1
+    return block, i
+
+
+_SIMPLE_CUE = re.compile(
+    r"(?:([^\n]*\S[^\n]*)\n)?"
+    r"((?:[0-9]{1,6}:)?[0-5][0-9]):([0-5][0-9])\.([0-9]{3}) --> "
+    r"((?:[0-9]{1,6}:)?[0-5][0-9]):([0-5][0-9])\.([0-9]{3})\n"
+    r"(?=\S)("
+    r"(?:(?:[-–][^\S\n]*+)?"
+    r"(?:\[([^\]\n]{1,40}+)\][^\S\n]*+|([^\W\d_][^:\n]{0,39}+):(?:[^\S\n]++|(?=\n|\Z))))?"
+    r"([^\n]*))"
+    r"(\n\n+|\n?\Z)"
+)
+"""The common cue, matched at the start of a block: (1) an optional identifier line; a plain
+timing line (``hh:mm:ss.ttt --> hh:mm:ss.ttt`` in ASCII digits, hours optional, no settings)
+as (2) hours and minutes, (3) seconds, (4) milliseconds of the start and (5-7) of the end;
+(8) one text line that starts with a non-space, read as ``speaker_prefix`` reads it — (9) a
+``[Name]``, or (10) a ``Name:`` (either after an optional ``-``), then (11) the rest; and (12)
+the blank lines after it (or the end of the file). A text line that holds ``<`` or ``&``
+(markup, entities) is left to the general path.
+
+Such a cue is read in one step: what the general path (``_block_at``, ``WebVTTParser._cue``,
+``RuleTally.add``, ``split_cue``, ``CueBuilder.add``) would do with it, done inline. Every
+other block (and one whose identifier holds ``-->`` or whose text is a ``-``) takes the
+general path; tests check that both give equal results. The prefix pattern is
+``_PREFIX`` with ``\\s`` kept inside the line, ``$`` as the line's end, and possessive
+quantifiers where giving back could not help (the name ends at the first ``:`` or ``]``, and
+what follows the prefix takes any spaces left), which match the same without backtracking."""
+
+_DASHES = frozenset({"-", "–"})
+_SECONDS = {f"{s:02d}": s * 1000 for s in range(60)}
+_MILLIS = {f"{f:03d}": f for f in range(1000)}
+
+
+def _clock_ms(hours_minutes: str) -> int:
+    """Milliseconds of ``hh:mm`` or ``mm`` (the part of a timing before the seconds)."""
+    *hours, minutes = hours_minutes.split(":")
+    return (int(hours[0]) * 3600 + int(minutes) * 60) * 1000 if hours else int(minutes) * 60000
+
+
+_Simple = tuple[int, int, int, float, float, str, str | None, tuple[str, str, str] | None]
+"""A common cue: first line, timing line, text line, start, end, the text (stripped), the
+name of a ``(Name)`` line, and its ``speaker_prefix``."""
 
 
 class WebVTTParser:
@@ -406,6 +475,13 @@ class WebVTTParser:
         return 0.99 if _HEADER.match(first) else 0.0
 
     def parse(self, source: Source, options: ParseOptions) -> ParseResult:
+        return self.read(source, options)
+
+    def read(
+        self, source: Source, options: ParseOptions | None = None, *, quick: bool = True
+    ) -> ParseResult:
+        """``parse``; ``quick=False`` reads every block by the general path (for tests)."""
+        options = options or ParseOptions()
         lines = source.lines()
         start = next((i for i, line in enumerate(lines) if line.strip()), 0)
         if start >= len(lines) or not _HEADER.match(lines[start].rstrip()):
@@ -428,10 +504,93 @@ class WebVTTParser:
             if key.strip().casefold() == "language" and value.strip():
                 result.details["language"] = value.strip()[:20]
 
-        cues: list[Cue] = []
+        if quick:
+            done = self._speaker_cues(source, options, lines, header_end + 1, result)
+            if done is not None:
+                return done
+
+        entries: list[Cue | _Simple] = []
         bad: list[int] = []
         ids: list[str] = []
-        for block in _blocks(lines, header_end + 1):
+        tally = RuleTally()
+        counts = tally.counts
+        texted = prefixed = paren = 0
+        match = _SIMPLE_CUE.match if quick else None
+        paren_match = _PAREN_LINE.match
+        seconds, millis = _SECONDS, _MILLIS
+        clock: dict[str, int] = {}  # hh:mm -> ms, for the timings
+        count = len(lines)
+        n = header_end + 1  # the line at ``pos`` in ``text``: a block starts there
+        while n < count and not lines[n].strip():
+            n += 1
+        text = "\n".join(lines)
+        pos = sum(map(len, lines[:n])) + n
+        while n < count:
+            m = match(text, pos) if match is not None else None
+            if m is not None:
+                ident, hm1, s1, f1, hm2, s2, f2, said, bracket, colon, rest, tail = m.groups()
+                stripped = said.rstrip()  # it starts with a non-space: ``said.strip()``
+                if (
+                    (ident is None or "-->" not in ident)
+                    and stripped not in _DASHES
+                    and "<" not in said
+                    and "&" not in said
+                ):
+                    first = n + 1
+                    if ident is not None:
+                        ids.append(ident.strip())
+                        n += 1
+                    timing = n + 1
+                    n += (len(tail) or 1) + 1  # timing, text and blank lines
+                    pos = m.end()
+                    # parse_timing: the same sum of whole seconds and fraction, rounded to
+                    # the millisecond — which is the millisecond count divided by 1000
+                    begin = clock.get(hm1)
+                    if begin is None:
+                        begin = clock[hm1] = _clock_ms(hm1)
+                    finish = clock.get(hm2)
+                    if finish is None:
+                        finish = clock[hm2] = _clock_ms(hm2)
+                    # RuleTally.add, for one line without markup
+                    texted += 1
+                    name = None
+                    if stripped[0] == "(" and paren_match(stripped):
+                        name = stripped[1:-1]
+                        if plausible_name(name):
+                            paren += 1
+                        else:
+                            name = None
+                    prefix = None
+                    if bracket is not None:  # speaker_prefix, from the same match
+                        label = bracket.strip()
+                        if plausible_name(label):
+                            prefix = (label, rest, "bracket")
+                    elif colon is not None:
+                        label = colon.strip()
+                        if plausible_name(label):
+                            prefix = (label, rest, "colon")
+                    if prefix is not None:
+                        prefixed += 1
+                        counts[label] += 1
+                    entries.append(
+                        (
+                            first,
+                            timing,
+                            timing + 1,
+                            (begin + seconds[s1] + millis[f1]) / 1000,
+                            (finish + seconds[s2] + millis[f2]) / 1000,
+                            stripped,
+                            name,
+                            prefix,
+                        )
+                    )
+                    continue
+            # the general path: one block, whatever it holds
+            block, after = _block_at(lines, n)
+            pos += sum(map(len, lines[n:after])) + (after - n)
+            n = after
+            if not block:
+                continue
             head_text = block[0][1].strip()
             if _BLOCK_KEYWORD.match(head_text) and not any("-->" in t for _, t in block[:2]):
                 result.structural_lines.append((block[0][0], block[-1][0]))
@@ -446,30 +605,305 @@ class WebVTTParser:
                     "(hh:mm:ss.ttt --> hh:mm:ss.ttt) was kept as a fragment",
                 )
                 continue
-            cues.append(cue)
+            entries.append(cue)
+            tally.add(cue)
 
-        if not cues:
+        if not entries:
             raise MalformedFileError(
                 "the WebVTT file holds no cues",
                 file=source.name,
                 line=bad[0] if bad else len(lines),
                 expected="cues with a timing line such as 00:00:01.000 --> 00:00:04.000",
             )
-
-        rules = speaker_rules(cues)
+        tally.texted += texted
+        tally.prefixed += prefixed
+        tally.paren += paren
+        rules = tally.rules()
         marks: Counter[str] = Counter()
         builder = CueBuilder(source, result)
-        for cue in cues:
-            segments = split_cue(cue, rules, marks)
-            if not segments:
-                result.structural_lines.append((cue.first_line, cue.last_line))
-                continue
-            builder.add(cue, segments)
+        gap = options.turn_gap_seconds
+        result.turns = self._messages(entries, rules, marks, builder, gap)
+        result.turn_gap_seconds = gap
         builder.finish()
-        numeric_ids = bool(ids) and all(i.isdigit() for i in ids)
+        # (identifiers are never empty: digits only when all of them together are)
+        numeric_ids = bool(ids) and "".join(ids).isdigit()
         result.details["dialect"] = dialect_of(marks, lambda: numeric_ids or not ids)
-        result.details["cues"] = str(len(cues))
+        result.details["cues"] = str(len(entries))
         return result
+
+    @staticmethod
+    def _speaker_cues(
+        source: Source, options: ParseOptions, lines: list[str], n: int, result: ParseResult
+    ) -> ParseResult | None:
+        """Read a file whose every cue is a common cue (see ``_SIMPLE_CUE``) that opens with
+        a speaker's name (``Name:`` or ``[Name]``, a plausible name) in one pass, or return
+        ``None`` (and change nothing) at the first block that is not one.
+
+        With every cue named, ``speaker_rules`` accept every name and no ``(Name)`` line (a
+        line that opens with ``(`` has no name prefix), so what the two passes of ``read``
+        would make of each cue is known as it is read: its speaker is its name, its text the
+        rest of the line. (Zoom writes its transcripts so.)"""
+        count = len(lines)
+        while n < count and not lines[n].strip():
+            n += 1
+        text = "\n".join(lines)
+        pos = sum(map(len, lines[:n])) + n
+        match = _SIMPLE_CUE.match
+        seconds, millis = _SECONDS, _MILLIS
+        clock: dict[str, int] = {}  # hh:mm -> ms, for the timings
+        file = source.name
+        speech = MessageKind.SPEECH
+        gap = options.turn_gap_seconds
+        messages: list[Message] = []
+        append = messages.append
+        late: list[ParseWarning] = []  # the warnings of the second pass: after all others
+        ids: list[str] = []
+        last_start: float | None = None
+        backwards = False
+        # turns: the open one (first message, the others, start, end, sender), the last made
+        turns: list[Turn] = []
+        last_turn: Turn | None = None
+        turn_first: Message | None = None
+        turn_rest: list[Message] | None = None
+        turn_start = turn_end = 0.0
+        turn_sender: str | None = None
+        one_span: dict[int, tuple[tuple[int, int], ...]] = {}  # ((0, n),), shared
+        while n < count:
+            m = match(text, pos)
+            if m is None:
+                if text[pos:].strip():
+                    return None
+                break  # only blank lines are left
+            ident, hm1, s1, f1, hm2, s2, f2, said, bracket, colon, rest, tail = m.groups()
+            if "<" in said or "&" in said:
+                return None
+            if bracket is not None:
+                speaker = bracket.strip()
+            elif colon is not None:
+                speaker = colon.strip()
+            else:
+                return None
+            if (ident is not None and "-->" in ident) or not plausible_name(speaker):
+                return None
+            first = n + 1
+            if ident is not None:
+                ids.append(ident)
+                n += 1
+            timing = n + 1
+            n += (len(tail) or 1) + 1  # timing, text and blank lines
+            pos = m.end()
+            begin = clock.get(hm1)
+            if begin is None:
+                begin = clock[hm1] = _clock_ms(hm1)
+            finish = clock.get(hm2)
+            if finish is None:
+                finish = clock[hm2] = _clock_ms(hm2)
+            start = (begin + seconds[s1] + millis[f1]) / 1000
+            end = (finish + seconds[s2] + millis[f2]) / 1000
+            said = rest.strip()
+            # ``CueBuilder.add``
+            if last_start is not None and start < last_start and not backwards:
+                backwards = True
+                late.append(
+                    ParseWarning(
+                        "W106",
+                        f"line {timing}: the cue starts before the previous one",
+                        SourceLocation(file, line=timing),
+                    )
+                )
+            last_start = start
+            location = new_location(file, first, timing + 1, None)
+            if not said:
+                late.append(ParseWarning("W108", f"line {first}: the cue has no text", location))
+            message = new_message(
+                len(messages),
+                speaker,
+                said,
+                location,
+                None,
+                start,
+                end,
+                speech,
+                (),
+                False,
+                False,
+                (),
+            )
+            append(message)
+            # turns, as ``build_turns`` groups them
+            if speaker != turn_sender or start - turn_end > gap:
+                if turn_first is not None:
+                    if turn_rest is None:  # one message: ``make_turn``, inline
+                        assert turn_sender is not None  # (a turn is open)
+                        words = turn_first.text
+                        size = len(words)
+                        spans = one_span.get(size)
+                        if spans is None:
+                            spans = one_span[size] = ((0, size),)
+                        gap_ = latency = None
+                        if last_turn is not None and last_turn.end is not None:
+                            gap_ = turn_start - last_turn.end
+                            if last_turn.speaker != turn_sender:
+                                latency = gap_
+                        duration = turn_end - turn_start
+                        wpm = None
+                        if duration >= MIN_RATE_SECONDS:
+                            wpm = len(words.split()) * 60.0 / duration
+                        last_turn = new_turn(
+                            len(turns),
+                            turn_sender,
+                            (turn_first,),
+                            words,
+                            spans,
+                            turn_start,
+                            turn_end,
+                            latency,
+                            gap_,
+                            wpm,
+                        )
+                    else:
+                        held = (turn_first, *turn_rest)
+                        last_turn = make_turn(len(turns), held, turn_start, turn_end, last_turn)
+                    turns.append(last_turn)
+                turn_first, turn_rest, turn_start, turn_sender = message, None, start, speaker
+            elif turn_rest is None:
+                turn_rest = [message]
+            else:
+                turn_rest.append(message)
+            turn_end = end
+        if turn_first is None:
+            return None  # no cue: the general path says so
+        held = (turn_first,) if turn_rest is None else (turn_first, *turn_rest)
+        turns.append(make_turn(len(turns), held, turn_start, turn_end, last_turn))
+        result.messages = messages
+        result.warnings += late
+        result.turns, result.turn_gap_seconds = tuple(turns), gap
+        # every cue named: "zoom" when the identifiers are numbers (or absent)
+        names = "".join(ident.strip() for ident in ids)
+        numbered = not ids or names.isdigit()
+        result.details["dialect"] = "zoom" if numbered else "generic"
+        result.details["cues"] = str(len(messages))
+        return result
+
+    @staticmethod
+    def _messages(
+        entries: list[Cue | _Simple],
+        rules: SpeakerRules,
+        marks: Counter[str],
+        builder: CueBuilder,
+        gap: float,
+    ) -> tuple[Turn, ...]:
+        """The messages of every cue, in order: common cues inline (``split_cue`` and
+        ``CueBuilder.add`` for one line without markup), the others by those functions; and
+        their turns for ``gap``, grouped as ``build_turns`` groups them (every cue message is
+        speech, with a speaker, a start and an end)."""
+        result = builder.result
+        file = builder.source.name
+        messages = result.messages
+        append = messages.append
+        unknown = builder.unknown
+        paren_lines = rules.paren_lines
+        everywhere = rules.prefix_everywhere
+        accepted = rules.prefixes
+        speech = MessageKind.SPEECH
+        tally: Counter[str] = Counter()
+        previous, last_start, backwards = builder.previous, builder.last_start, builder.backwards
+        turns: list[Turn] = []
+        last_turn: Turn | None = None
+        turn_first: Message | None = None
+        turn_rest: list[Message] | None = None
+        turn_start = turn_end = 0.0
+        turn_sender: str | None = None
+        for entry in entries:
+            if type(entry) is not tuple:
+                assert isinstance(entry, Cue)
+                segments = split_cue(entry, rules, marks)
+                if not segments:
+                    result.structural_lines.append((entry.first_line, entry.last_line))
+                    continue
+                builder.previous, builder.last_start = previous, last_start
+                builder.backwards = backwards
+                made = len(messages)
+                builder.add(entry, segments)
+                previous, last_start = builder.previous, builder.last_start
+                backwards = builder.backwards
+                for message in messages[made:]:  # turns: as below
+                    assert message.sender is not None and message.end is not None
+                    start = entry.start
+                    if message.sender != turn_sender or start - turn_end > gap:
+                        if turn_first is not None:
+                            held = (turn_first,) if turn_rest is None else (turn_first, *turn_rest)
+                            last_turn = make_turn(len(turns), held, turn_start, turn_end, last_turn)
+                            turns.append(last_turn)
+                        turn_first, turn_rest = message, None
+                        turn_start, turn_sender = start, message.sender
+                    elif turn_rest is None:
+                        turn_rest = [message]
+                    else:
+                        turn_rest.append(message)
+                    turn_end = message.end
+                continue
+            first, timing, last, start, end, text, name, prefix = entry
+            if paren_lines and name is not None:
+                speaker: str | None = name.strip()
+                text = ""
+                tally["paren"] += 1
+            elif prefix is not None and (everywhere or prefix[0] in accepted):
+                speaker = prefix[0]
+                text = prefix[1].strip()
+                tally[prefix[2]] += 1
+            else:
+                speaker = None
+            if last_start is not None and start < last_start and not backwards:
+                backwards = True
+                result.warn(
+                    "W106",
+                    f"line {timing}: the cue starts before the previous one",
+                    SourceLocation(file, line=timing),
+                )
+            last_start = start
+            if speaker is None:
+                speaker = previous
+                if speaker is None:
+                    speaker = UNKNOWN_SPEAKER
+                    unknown.append(first)
+            previous = speaker
+            location = new_location(file, first, last, None)
+            if not text:
+                result.warn("W108", f"line {first}: the cue has no text", location)
+            message = new_message(
+                len(messages),
+                speaker,
+                text,
+                location,
+                None,
+                start,
+                end,
+                speech,
+                (),
+                False,
+                False,
+                (),
+            )
+            append(message)
+            # turns: a new one when the speaker changes or the gap is too long
+            if speaker != turn_sender or start - turn_end > gap:
+                if turn_first is not None:
+                    held = (turn_first,) if turn_rest is None else (turn_first, *turn_rest)
+                    last_turn = make_turn(len(turns), held, turn_start, turn_end, last_turn)
+                    turns.append(last_turn)
+                turn_first, turn_rest, turn_start, turn_sender = message, None, start, speaker
+            elif turn_rest is None:
+                turn_rest = [message]
+            else:
+                turn_rest.append(message)
+            turn_end = end
+        if turn_first is not None:
+            held = (turn_first,) if turn_rest is None else (turn_first, *turn_rest)
+            turns.append(make_turn(len(turns), held, turn_start, turn_end, last_turn))
+        builder.previous, builder.last_start, builder.backwards = previous, last_start, backwards
+        marks.update(tally)
+        return tuple(turns)
 
     @staticmethod
     def _cue(block: list[tuple[int, str]], ids: list[str]) -> Cue | None:

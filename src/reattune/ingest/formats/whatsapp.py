@@ -35,15 +35,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from itertools import compress, groupby
+from itertools import compress, count, groupby
 from operator import itemgetter, not_
 from typing import ClassVar
 
 from reattune.errors import MalformedFileError
 from reattune.ingest.base import DateOrder, ParseOptions, ParseResult
 from reattune.ingest.source import Source
-from reattune.model import ConversationKind, Message, MessageKind, SourceLocation
+from reattune.ingest.turns import make_turn
+from reattune.model import ConversationKind, Message, MessageKind, SourceLocation, Turn
 from reattune.model.message import new_location, new_message
+from reattune.model.turn import new_turn
 
 LRM = "\u200e"
 
@@ -251,7 +253,7 @@ class _Parse:
         # One match per line, the bookkeeping by itertools/map rather than a Python loop.
         found = list(map(_HEADER.match, lines))
         starts = list(compress(range(1, len(lines) + 1), found))  # line numbers
-        matched = [m for m in found if m is not None]
+        matched: list[re.Match[str]] = list(filter(None, found))
         # consecutive distinct dates, with the line of their first message
         date_seq = [
             (d, next(group)[1])
@@ -261,9 +263,10 @@ class _Parse:
         ]
         heads: list[re.Match[str] | None] = list(matched)
         looks = _LOOKS_LIKE_HEADER.match
+        misses = list(map(not_, found))  # the other lines: continuations, or damaged headers
         damaged = [
             n
-            for n, line in compress(enumerate(lines, 1), map(not_, found))
+            for n, line in zip(compress(count(1), misses), compress(lines, misses), strict=True)
             if line[:1] in _HEADER_START and looks(line)
         ]
         if damaged:  # a damaged header starts a record too: kept as a fragment
@@ -368,27 +371,36 @@ class _Parse:
         file = self.file
         lines = self.lines
         zone = _zone(self.options)
+        fixed = zone is UTC  # POSIX time of midnight + time of day is then the timestamp's
         messages: list[Message] = []
         append = messages.append
         # Timestamps: midnight of each date plus the time of day, each built once; and one
-        # datetime per distinct (date, time), shared by the messages of that minute.
-        deltas: dict[str, timedelta | None] = {}
-        stamps: dict[str, datetime] = {}
+        # datetime per distinct (date, time), shared by the messages of that minute, with its
+        # POSIX time (the turns' clock).
+        deltas: dict[str, tuple[timedelta, int]] = {}
+        stamps: dict[str, tuple[datetime, float]] = {}
         cur_date = ""
         day: datetime | None = None
+        day_clock = 0.0
         ios = android = twelve = 0
         backwards = index = 0
         prev_ts: datetime | None = None
         speech, system = MessageKind.SPEECH, MessageKind.SYSTEM
+        # turns: the open one (first message, the others, start, end, sender), and the last made
+        turns: list[Turn] = []
+        previous: Turn | None = None
+        turn_first: Message | None = None
+        turn_rest: list[Message] | None = None
+        turn_start = turn_end = 0.0
+        turn_sender: str | None = None
+        gap = self.options.turn_gap_seconds
+        one_span: dict[int, tuple[tuple[int, int], ...]] = {}  # ((0, n),), shared
+        first_triggers, last_triggers = _FIRST_TRIGGERS, _LAST_TRIGGERS
         stops = starts[1:]  # the line after each record (1-based: the record's last line)
         stops.append(len(lines) + 1)
         for start, stop, m in zip(starts, stops, heads, strict=True):
-            end = start  # the record's last non-empty line
-            if stop - start > 1:
-                end = stop - 1
-                while end > start and not lines[end - 1].strip():
-                    end -= 1
             if m is None:
+                end = _record_end(lines, start, stop)
                 self._fragment(start, end, "the line starts like a message header but is damaged")
                 continue
             bracket, date_s, time_s, sender, text = m.groups()
@@ -396,23 +408,30 @@ class _Parse:
                 cur_date = date_s
                 ymd = dates.get(date_s)
                 day = None if ymd is None else datetime(ymd[0], ymd[1], ymd[2], tzinfo=zone)
+                day_clock = 0.0 if day is None else day.timestamp()
                 stamps = {}
-            ts = stamps.get(time_s)
-            if ts is None:
+            stamp = stamps.get(time_s)
+            if stamp is None:
                 if day is None:
+                    end = _record_end(lines, start, stop)
                     self._fragment(start, end, "the message header has an impossible date")
                     continue
-                delta = deltas.get(time_s)
-                if delta is None:
+                known = deltas.get(time_s)
+                if known is None:
                     hms = _hms(time_s)
                     if hms is None:
+                        end = _record_end(lines, start, stop)
                         self._fragment(start, end, "the message header has an impossible time")
                         continue
-                    delta = deltas[time_s] = timedelta(hours=hms[0], minutes=hms[1], seconds=hms[2])
+                    seconds = hms[0] * 3600 + hms[1] * 60 + hms[2]
+                    known = deltas[time_s] = (timedelta(seconds=seconds), seconds)
                     if not time_s[-1].isdigit():
                         twelve += 1
                 # wall-clock arithmetic: the same fields (and fold 0) as datetime(y, …, zone)
-                ts = stamps[time_s] = day + delta
+                ts = day + known[0]
+                # (whole seconds: the sum is exact, as ``ts.timestamp()`` is)
+                stamp = stamps[time_s] = (ts, day_clock + known[1] if fixed else ts.timestamp())
+            ts, clock = stamp
             if bracket:
                 ios += 1
             else:
@@ -426,6 +445,74 @@ class _Parse:
                         SourceLocation(file, line=start),
                     )
             prev_ts = ts
+            if (
+                stop - start == 1
+                and sender
+                and text
+                and '"' not in sender
+                and sender.isprintable()
+                and (
+                    (text[:1] not in first_triggers and text[-1:] not in last_triggers)
+                    or not _may_hold_marker(text)
+                )
+            ):
+                # The common message: one line, "Name: text", no marker, no notice — what the
+                # general steps below make of it, without them.
+                message = new_message(
+                    index,
+                    sender,
+                    text,
+                    new_location(file, start, start, None),
+                    ts,
+                    None,
+                    None,
+                    speech,
+                    (),
+                    False,
+                    False,
+                    (),
+                )
+                append(message)
+                index += 1
+                # turns, as ``build_turns`` groups them (as below)
+                if sender != turn_sender or clock - turn_end > gap:
+                    if turn_first is not None:
+                        if turn_rest is None:  # one message: ``make_turn``, inline
+                            assert turn_sender is not None  # (a turn is open)
+                            said = turn_first.text
+                            size = len(said)
+                            spans = one_span.get(size)
+                            if spans is None:
+                                spans = one_span[size] = ((0, size),)
+                            gap_ = latency = None
+                            if previous is not None and previous.end is not None:
+                                gap_ = turn_start - previous.end
+                                if previous.speaker != turn_sender:
+                                    latency = gap_
+                            previous = new_turn(
+                                len(turns),
+                                turn_sender,
+                                (turn_first,),
+                                said,
+                                spans,
+                                turn_start,
+                                turn_end,
+                                latency,
+                                gap_,
+                                None,  # no words per minute: a chat message has no ``start``
+                            )
+                        else:
+                            held = (turn_first, *turn_rest)
+                            previous = make_turn(len(turns), held, turn_start, turn_end, previous)
+                        turns.append(previous)
+                    turn_first, turn_rest, turn_start, turn_sender = message, None, clock, sender
+                elif turn_rest is None:
+                    turn_rest = [message]
+                else:
+                    turn_rest.append(message)
+                turn_end = clock
+                continue
+            end = _record_end(lines, start, stop)
             # sender and text: the header pattern cut the rest at its first ": "
             kind = speech
             if not sender or ('"' in sender and _is_notice(f"{sender}: {text}")):
@@ -465,30 +552,45 @@ class _Parse:
                     f"line {start}: the message has no text and no attachment",
                     SourceLocation(file, line=start),
                 )
-            append(
-                new_message(
-                    index,
-                    sender,
-                    text,
-                    new_location(file, start, end, None),
-                    ts,  # always timezone-aware (``zone``)
-                    None,
-                    None,
-                    kind,
-                    media,
-                    edited,
-                    deleted,
-                    (),
-                )
+            message = new_message(
+                index,
+                sender,
+                text,
+                new_location(file, start, end, None),
+                ts,  # always timezone-aware (``zone``)
+                None,
+                None,
+                kind,
+                media,
+                edited,
+                deleted,
+                (),
             )
+            append(message)
             index += 1
+            if kind is speech:  # turns, as ``build_turns`` groups them (speech has a sender)
+                if sender != turn_sender or clock - turn_end > gap:
+                    if turn_first is not None:
+                        held = (turn_first,) if turn_rest is None else (turn_first, *turn_rest)
+                        previous = make_turn(len(turns), held, turn_start, turn_end, previous)
+                        turns.append(previous)
+                    turn_first, turn_rest, turn_start, turn_sender = message, None, clock, sender
+                elif turn_rest is None:
+                    turn_rest = [message]
+                else:
+                    turn_rest.append(message)
+                turn_end = clock
         if backwards > _MAX_BACKWARDS_WARNINGS:
             result.warn(
                 "W106",
                 f"the time goes back {backwards} times in all "
                 f"(the first {_MAX_BACKWARDS_WARNINGS} are listed)",
             )
+        if turn_first is not None:
+            held = (turn_first,) if turn_rest is None else (turn_first, *turn_rest)
+            turns.append(make_turn(len(turns), held, turn_start, turn_end, previous))
         result.messages = messages
+        result.turns, result.turn_gap_seconds = tuple(turns), gap
         result.timezone = self.options.timezone
         result.warn(
             "W103",
@@ -511,6 +613,16 @@ class _Parse:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _record_end(lines: list[str], start: int, stop: int) -> int:
+    """The last non-empty line of the record on lines ``start``..``stop - 1`` (1-based)."""
+    end = start
+    if stop - start > 1:
+        end = stop - 1
+        while end > start and not lines[end - 1].strip():
+            end -= 1
+    return end
 
 
 def _is_notice(rest: str) -> bool:
