@@ -95,6 +95,9 @@ class Parser(Protocol):
     name: ClassVar[str]
     title: ClassVar[str]
     kind: ClassVar[ConversationKind]
+    sniff_ceiling: ClassVar[float]
+    """The highest confidence ``sniff`` ever returns (so that sniffing can stop once a parser
+    is more confident than any other could be)."""
 
     def sniff(self, source: Source) -> float: ...
 

@@ -38,11 +38,27 @@ def get(name: str) -> Parser:
         ) from None
 
 
+@cache
+def _by_ceiling() -> tuple[tuple[str, Parser], ...]:
+    return tuple(sorted(parsers().items(), key=lambda kv: kv[1].sniff_ceiling, reverse=True))
+
+
 def sniff(source: Source) -> Parser:
-    """The parser most confident about ``source``; an error listing the formats if none is."""
-    scored = sorted(((p.sniff(source), name) for name, p in parsers().items()), reverse=True)
-    if scored and scored[0][0] >= SNIFF_THRESHOLD:
-        return parsers()[scored[0][1]]
+    """The parser most confident about ``source``; an error listing the formats if none is.
+    Of equally confident parsers, the one whose name sorts last.
+
+    Parsers are asked in order of their ``sniff_ceiling``, highest first, until one is more
+    confident than the rest could be (a WebVTT file is known by its first line)."""
+    best: tuple[float, str] = (-1.0, "")
+    for name, parser in _by_ceiling():
+        if best[0] > parser.sniff_ceiling:
+            break
+        score = parser.sniff(source)
+        if score > parser.sniff_ceiling:
+            raise RuntimeError(f"{name} sniffed {score}, over its ceiling")
+        best = max(best, (score, name))
+    if best[0] >= SNIFF_THRESHOLD:
+        return parsers()[best[1]]
     names = ", ".join(sorted(parsers()))
     raise UnknownFormatError(
         "the content is not a chat export or transcript that reattune knows",

@@ -116,3 +116,26 @@ new_message: Callable[
 ] = positional_constructor(Message)
 """``Message`` with every field given in order, fast (see ``model._construct``); it skips
 the check that ``timestamp`` is timezone-aware, which the caller guarantees."""
+
+new_located_message: Callable[
+    [
+        int,
+        str | None,
+        str,
+        str,
+        int | None,
+        int | None,
+        str | None,
+        datetime | None,
+        float | None,
+        float | None,
+        MessageKind,
+        tuple[str, ...],
+        bool,
+        bool,
+        tuple[Reaction, ...],
+    ],
+    Message,
+] = positional_constructor(Message, nested=("location", SourceLocation))
+"""``new_message`` with its ``SourceLocation(file, line, end_line, pointer)`` made in the same
+call from those four values, given in its place."""

@@ -240,6 +240,7 @@ class TranscriptJsonParser:
     name: ClassVar[str] = "transcript-json"
     title: ClassVar[str] = "Transcript segments as JSON (reattune generic format)"
     kind: ClassVar[ConversationKind] = ConversationKind.SESSION
+    sniff_ceiling: ClassVar[float] = 0.9
 
     def sniff(self, source: Source) -> float:
         return _sniff_json(source.head())
@@ -378,6 +379,7 @@ class TranscriptCsvParser:
     name: ClassVar[str] = "transcript-csv"
     title: ClassVar[str] = "Transcript segments as CSV (reattune generic format)"
     kind: ClassVar[ConversationKind] = ConversationKind.SESSION
+    sniff_ceiling: ClassVar[float] = 0.9
 
     def sniff(self, source: Source) -> float:
         head = source.head()

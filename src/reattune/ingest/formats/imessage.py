@@ -150,6 +150,7 @@ class IMessageParser:
     name: ClassVar[str] = "imessage"
     title: ClassVar[str] = "iMessage (imessage-exporter TXT)"
     kind: ClassVar[ConversationKind] = ConversationKind.CHAT
+    sniff_ceiling: ClassVar[float] = 0.95
 
     def sniff(self, source: Source) -> float:
         lines = [ln for ln in source.head(8192).splitlines() if ln.strip()][:40]
@@ -424,6 +425,7 @@ class IMessageCsvParser:
     name: ClassVar[str] = "imessage-csv"
     title: ClassVar[str] = "iMessage CSV (iMazing, or date/sender/text columns)"
     kind: ClassVar[ConversationKind] = ConversationKind.CHAT
+    sniff_ceiling: ClassVar[float] = 0.95
 
     def sniff(self, source: Source) -> float:
         head = source.head(4096)

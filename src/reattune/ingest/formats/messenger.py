@@ -126,6 +126,7 @@ class MessengerParser:
     name: ClassVar[str] = "messenger"
     title: ClassVar[str] = "Facebook Messenger / Instagram (JSON)"
     kind: ClassVar[ConversationKind] = ConversationKind.CHAT
+    sniff_ceiling: ClassVar[float] = 0.95
 
     def sniff(self, source: Source) -> float:
         head = source.head(16384).lstrip()

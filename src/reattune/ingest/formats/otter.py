@@ -69,6 +69,7 @@ class OtterParser:
     name: ClassVar[str] = "otter"
     title: ClassVar[str] = "Otter.ai transcript (.txt export)"
     kind: ClassVar[ConversationKind] = ConversationKind.SESSION
+    sniff_ceiling: ClassVar[float] = 0.97
 
     def sniff(self, source: Source) -> float:
         head = source.head()

@@ -114,6 +114,7 @@ class PlainTextParser:
     name: ClassVar[str] = "plaintext"
     title: ClassVar[str] = "Plain-text chat (Name: message lines)"
     kind: ClassVar[ConversationKind] = ConversationKind.CHAT
+    sniff_ceiling: ClassVar[float] = 0.7
 
     def sniff(self, source: Source) -> float:
         head = source.head()

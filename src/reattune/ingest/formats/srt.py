@@ -41,6 +41,7 @@ class SrtParser:
     name: ClassVar[str] = "srt"
     title: ClassVar[str] = "SubRip subtitles / transcript (.srt)"
     kind: ClassVar[ConversationKind] = ConversationKind.SESSION
+    sniff_ceiling: ClassVar[float] = 0.95
 
     def sniff(self, source: Source) -> float:
         head = source.head(2048).lstrip("\ufeff")

@@ -150,6 +150,7 @@ class TelegramParser:
     name: ClassVar[str] = "telegram"
     title: ClassVar[str] = "Telegram Desktop export (JSON)"
     kind: ClassVar[ConversationKind] = ConversationKind.CHAT
+    sniff_ceiling: ClassVar[float] = 0.95
 
     def sniff(self, source: Source) -> float:
         head = source.head(8192).lstrip()

@@ -34,6 +34,7 @@ from __future__ import annotations
 import bisect
 import html
 import itertools
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -46,6 +47,7 @@ from reattune.ingest.base import ParseOptions, ParseResult
 from reattune.ingest.source import Source
 from reattune.ingest.turns import MIN_RATE_SECONDS, make_turn
 from reattune.model import (
+    TURN_JOINER,
     ConversationKind,
     Message,
     MessageKind,
@@ -53,7 +55,7 @@ from reattune.model import (
     SourceLocation,
     Turn,
 )
-from reattune.model.message import new_location, new_message
+from reattune.model.message import new_located_message, new_location, new_message
 from reattune.model.turn import new_turn
 
 UNKNOWN_SPEAKER = "Unknown"
@@ -449,6 +451,7 @@ quantifiers where giving back could not help (the name ends at the first ``:`` o
 what follows the prefix takes any spaces left), which match the same without backtracking."""
 
 _DASHES = frozenset({"-", "–"})
+_JOINER_LEN = len(TURN_JOINER)
 _SECONDS = {f"{s:02d}": s * 1000 for s in range(60)}
 _MILLIS = {f"{f:03d}": f for f in range(1000)}
 
@@ -468,6 +471,7 @@ class WebVTTParser:
     name: ClassVar[str] = "webvtt"
     title: ClassVar[str] = "WebVTT transcript (Zoom, Teams, Google Meet)"
     kind: ClassVar[ConversationKind] = ConversationKind.SESSION
+    sniff_ceiling: ClassVar[float] = 0.99
 
     def sniff(self, source: Source) -> float:
         head = source.head(256).lstrip("\ufeff \t\r\n")
@@ -647,6 +651,7 @@ class WebVTTParser:
         while n < count and not lines[n].strip():
             n += 1
         text = "\n".join(lines)
+        markup = "<" in text or "&" in text  # else no line needs looking at for them
         pos = sum(map(len, lines[:n])) + n
         match = _SIMPLE_CUE.match
         seconds, millis = _SECONDS, _MILLIS
@@ -658,13 +663,12 @@ class WebVTTParser:
         append = messages.append
         late: list[ParseWarning] = []  # the warnings of the second pass: after all others
         ids: list[str] = []
-        last_start: float | None = None
+        last_start = -math.inf
         backwards = False
-        # turns: the open one (first message, the others, start, end, sender), the last made
+        # turns: the open one (from message ``turn_lo``, start, end, sender), the last made
         turns: list[Turn] = []
         last_turn: Turn | None = None
-        turn_first: Message | None = None
-        turn_rest: list[Message] | None = None
+        turn_lo = 0
         turn_start = turn_end = 0.0
         turn_sender: str | None = None
         one_span: dict[int, tuple[tuple[int, int], ...]] = {}  # ((0, n),), shared
@@ -675,7 +679,7 @@ class WebVTTParser:
                     return None
                 break  # only blank lines are left
             ident, hm1, s1, f1, hm2, s2, f2, said, bracket, colon, rest, tail = m.groups()
-            if "<" in said or "&" in said:
+            if markup and ("<" in said or "&" in said):
                 return None
             if bracket is not None:
                 speaker = bracket.strip()
@@ -702,7 +706,7 @@ class WebVTTParser:
             end = (finish + seconds[s2] + millis[f2]) / 1000
             said = rest.strip()
             # ``CueBuilder.add``
-            if last_start is not None and start < last_start and not backwards:
+            if start < last_start and not backwards:
                 backwards = True
                 late.append(
                     ParseWarning(
@@ -712,14 +716,61 @@ class WebVTTParser:
                     )
                 )
             last_start = start
-            location = new_location(file, first, timing + 1, None)
-            if not said:
-                late.append(ParseWarning("W108", f"line {first}: the cue has no text", location))
-            message = new_message(
+            # turns, as ``build_turns`` groups them; the open turn holds messages[turn_lo:]
+            if speaker != turn_sender or start - turn_end > gap:
+                held_count = len(messages) - turn_lo
+                if 0 < held_count < 3:  # ``make_turn``, inline
+                    assert turn_sender is not None  # (a turn is open)
+                    first_message = messages[turn_lo]
+                    words = first_message.text
+                    size = len(words)
+                    if held_count == 1:
+                        held: tuple[Message, ...] = (first_message,)
+                        spans = one_span.get(size)
+                        if spans is None:
+                            spans = one_span[size] = ((0, size),)
+                    else:
+                        second = messages[turn_lo + 1]
+                        held = (first_message, second)
+                        cut = size + _JOINER_LEN
+                        spans = ((0, size), (cut, cut + len(second.text)))
+                        words = TURN_JOINER.join((words, second.text))
+                    gap_ = latency = None
+                    if last_turn is not None and last_turn.end is not None:
+                        gap_ = turn_start - last_turn.end
+                        if last_turn.speaker != turn_sender:
+                            latency = gap_
+                    duration = turn_end - turn_start
+                    wpm = None
+                    if duration >= MIN_RATE_SECONDS:
+                        wpm = len(words.split()) * 60.0 / duration
+                    last_turn = new_turn(
+                        len(turns),
+                        turn_sender,
+                        held,
+                        words,
+                        spans,
+                        turn_start,
+                        turn_end,
+                        latency,
+                        gap_,
+                        wpm,
+                    )
+                    turns.append(last_turn)
+                elif held_count:
+                    held = tuple(messages[turn_lo:])
+                    last_turn = make_turn(len(turns), held, turn_start, turn_end, last_turn)
+                    turns.append(last_turn)
+                turn_lo, turn_start, turn_sender = len(messages), start, speaker
+            turn_end = end
+            message = new_located_message(
                 len(messages),
                 speaker,
                 said,
-                location,
+                file,
+                first,
+                timing + 1,
+                None,
                 None,
                 start,
                 end,
@@ -730,51 +781,15 @@ class WebVTTParser:
                 (),
             )
             append(message)
-            # turns, as ``build_turns`` groups them
-            if speaker != turn_sender or start - turn_end > gap:
-                if turn_first is not None:
-                    if turn_rest is None:  # one message: ``make_turn``, inline
-                        assert turn_sender is not None  # (a turn is open)
-                        words = turn_first.text
-                        size = len(words)
-                        spans = one_span.get(size)
-                        if spans is None:
-                            spans = one_span[size] = ((0, size),)
-                        gap_ = latency = None
-                        if last_turn is not None and last_turn.end is not None:
-                            gap_ = turn_start - last_turn.end
-                            if last_turn.speaker != turn_sender:
-                                latency = gap_
-                        duration = turn_end - turn_start
-                        wpm = None
-                        if duration >= MIN_RATE_SECONDS:
-                            wpm = len(words.split()) * 60.0 / duration
-                        last_turn = new_turn(
-                            len(turns),
-                            turn_sender,
-                            (turn_first,),
-                            words,
-                            spans,
-                            turn_start,
-                            turn_end,
-                            latency,
-                            gap_,
-                            wpm,
-                        )
-                    else:
-                        held = (turn_first, *turn_rest)
-                        last_turn = make_turn(len(turns), held, turn_start, turn_end, last_turn)
-                    turns.append(last_turn)
-                turn_first, turn_rest, turn_start, turn_sender = message, None, start, speaker
-            elif turn_rest is None:
-                turn_rest = [message]
-            else:
-                turn_rest.append(message)
-            turn_end = end
-        if turn_first is None:
+            if not said:
+                late.append(
+                    ParseWarning("W108", f"line {first}: the cue has no text", message.location)
+                )
+        if not messages:
             return None  # no cue: the general path says so
-        held = (turn_first,) if turn_rest is None else (turn_first, *turn_rest)
-        turns.append(make_turn(len(turns), held, turn_start, turn_end, last_turn))
+        turns.append(
+            make_turn(len(turns), tuple(messages[turn_lo:]), turn_start, turn_end, last_turn)
+        )
         result.messages = messages
         result.warnings += late
         result.turns, result.turn_gap_seconds = tuple(turns), gap

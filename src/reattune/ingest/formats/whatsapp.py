@@ -35,16 +35,23 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from itertools import compress, count, groupby
-from operator import itemgetter, not_
+from itertools import compress, count
+from operator import itemgetter, ne, not_
 from typing import ClassVar
 
 from reattune.errors import MalformedFileError
 from reattune.ingest.base import DateOrder, ParseOptions, ParseResult
 from reattune.ingest.source import Source
 from reattune.ingest.turns import make_turn
-from reattune.model import ConversationKind, Message, MessageKind, SourceLocation, Turn
-from reattune.model.message import new_location, new_message
+from reattune.model import (
+    TURN_JOINER,
+    ConversationKind,
+    Message,
+    MessageKind,
+    SourceLocation,
+    Turn,
+)
+from reattune.model.message import new_located_message
 from reattune.model.turn import new_turn
 
 LRM = "\u200e"
@@ -200,6 +207,8 @@ _NOTICE = re.compile(
 
 _MAX_BACKWARDS_WARNINGS = 10
 
+_JOINER_LEN = len(TURN_JOINER)
+
 _EXPECTED = (
     "WhatsApp export lines such as '12/03/2024, 21:14 - Name: text' (Android) "
     "or '[12/03/2024, 21:14:05] Name: text' (iOS)"
@@ -214,6 +223,7 @@ class WhatsAppParser:
     name: ClassVar[str] = "whatsapp"
     title: ClassVar[str] = "WhatsApp chat export (Android and iOS .txt/.zip)"
     kind: ClassVar[ConversationKind] = ConversationKind.CHAT
+    sniff_ceiling: ClassVar[float] = 0.95
 
     def sniff(self, source: Source) -> float:
         head = source.head()
@@ -254,12 +264,11 @@ class _Parse:
         found = list(map(_HEADER.match, lines))
         starts = list(compress(range(1, len(lines) + 1), found))  # line numbers
         matched: list[re.Match[str]] = list(filter(None, found))
-        # consecutive distinct dates, with the line of their first message
+        # consecutive distinct dates, with the line of their first message: where the date
+        # differs from the one before
+        days = list(map(itemgetter(2), matched))
         date_seq = [
-            (d, next(group)[1])
-            for d, group in groupby(
-                zip(map(itemgetter(2), matched), starts, strict=True), key=itemgetter(0)
-            )
+            (days[i], starts[i]) for i in compress(count(), map(ne, days, [None, *days[:-1]]))
         ]
         heads: list[re.Match[str] | None] = list(matched)
         looks = _LOOKS_LIKE_HEADER.match
@@ -452,17 +461,20 @@ class _Parse:
                 and '"' not in sender
                 and sender.isprintable()
                 and (
-                    (text[:1] not in first_triggers and text[-1:] not in last_triggers)
+                    (text[0] not in first_triggers and text[-1] not in last_triggers)
                     or not _may_hold_marker(text)
                 )
             ):
                 # The common message: one line, "Name: text", no marker, no notice — what the
                 # general steps below make of it, without them.
-                message = new_message(
+                message = new_located_message(
                     index,
                     sender,
                     text,
-                    new_location(file, start, start, None),
+                    file,
+                    start,
+                    start,
+                    None,
                     ts,
                     None,
                     None,
@@ -477,13 +489,21 @@ class _Parse:
                 # turns, as ``build_turns`` groups them (as below)
                 if sender != turn_sender or clock - turn_end > gap:
                     if turn_first is not None:
-                        if turn_rest is None:  # one message: ``make_turn``, inline
+                        if turn_rest is None or len(turn_rest) == 1:  # ``make_turn``, inline
                             assert turn_sender is not None  # (a turn is open)
                             said = turn_first.text
                             size = len(said)
-                            spans = one_span.get(size)
-                            if spans is None:
-                                spans = one_span[size] = ((0, size),)
+                            if turn_rest is None:
+                                held: tuple[Message, ...] = (turn_first,)
+                                spans = one_span.get(size)
+                                if spans is None:
+                                    spans = one_span[size] = ((0, size),)
+                            else:
+                                second = turn_rest[0]
+                                held = (turn_first, second)
+                                cut = size + _JOINER_LEN
+                                spans = ((0, size), (cut, cut + len(second.text)))
+                                said = TURN_JOINER.join((said, second.text))
                             gap_ = latency = None
                             if previous is not None and previous.end is not None:
                                 gap_ = turn_start - previous.end
@@ -492,7 +512,7 @@ class _Parse:
                             previous = new_turn(
                                 len(turns),
                                 turn_sender,
-                                (turn_first,),
+                                held,
                                 said,
                                 spans,
                                 turn_start,
@@ -552,11 +572,14 @@ class _Parse:
                     f"line {start}: the message has no text and no attachment",
                     SourceLocation(file, line=start),
                 )
-            message = new_message(
+            message = new_located_message(
                 index,
                 sender,
                 text,
-                new_location(file, start, end, None),
+                file,
+                start,
+                end,
+                None,
                 ts,  # always timezone-aware (``zone``)
                 None,
                 None,
