@@ -202,6 +202,7 @@ NAMED = (
     "- Ana: ",
     "\u2013 Ben:  ",
     "[" + "B" * 40 + "] ",
+    "[A&ampB] ",  # an entity without ";", which html.unescape reads: the general path's
 )
 NAMED_ENDS = ("",) * 6 + (" <i>x</i>", " &amp;", "\t")
 
@@ -229,7 +230,8 @@ def named_files(draw: st.DrawFn) -> str:
     if draw(st.integers(0, 3)) == 0:  # now and then, one block of another kind
         parts.insert(draw(st.integers(0, len(parts))), (draw(odd), draw(separator)))
     body = "".join(block + separator for block, separator in parts)
-    return "WEBVTT\n\n" + body.rstrip("\n") + draw(st.sampled_from(("", "\n", "\n\n", " \n")))
+    text = "WEBVTT\n\n" + body.rstrip("\n") + draw(st.sampled_from(("", "\n", "\n\n", " \n")))
+    return text.replace("\n", draw(st.sampled_from(("\n", "\n", "\n", "\r\n", "\r"))))
 
 
 LINES = st.sampled_from(("Ana: hi", "hi", "(Ana)", "Note: x", "<v Ana>hi", "- Ana:", "[music] x"))

@@ -11,7 +11,7 @@ import pytest
 
 from reattune.model import Message, MessageKind, SourceLocation, Turn
 from reattune.model._construct import positional_constructor
-from reattune.model.message import new_located_message, new_location, new_message
+from reattune.model.message import new_location, new_message
 from reattune.model.turn import new_turn
 
 T0 = datetime(2024, 3, 12, 21, 0, tzinfo=UTC)
@@ -58,21 +58,3 @@ def test_only_slotted_dataclasses_of_init_fields() -> None:
     for cls in (NoSlots, Derived):
         with pytest.raises(TypeError):
             positional_constructor(cls)
-
-
-def test_a_message_made_with_its_location_in_one_call() -> None:
-    speech = MessageKind.SPEECH
-    m = new_located_message(
-        4, "a", "hi", "chat.txt", 3, 5, None, T0, None, None, speech, (), True, False, ()
-    )
-    slow = Message(4, "a", "hi", SourceLocation("chat.txt", 3, 5), T0, edited=True)
-    assert type(m) is Message and type(m.location) is SourceLocation
-    assert m == slow
-    assert repr(m) == repr(slow)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        m.location.line = 1  # type: ignore[misc]
-
-
-def test_a_nested_field_must_be_a_field() -> None:
-    with pytest.raises(ValueError):
-        positional_constructor(Message, nested=("place", SourceLocation))

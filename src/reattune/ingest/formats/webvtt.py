@@ -450,6 +450,20 @@ general path; tests check that both give equal results. The prefix pattern is
 quantifiers where giving back could not help (the name ends at the first ``:`` or ``]``, and
 what follows the prefix takes any spaces left), which match the same without backtracking."""
 
+_NAMED_CUE = re.compile(
+    r"(?:([^\n]*\S[^\n]*)\n)?"
+    r"([0-9][0-9]:[0-5][0-9]):([0-5][0-9])\.([0-9]{3}) --> "
+    r"([0-9][0-9]:[0-5][0-9]):([0-5][0-9])\.([0-9]{3})\n"
+    r"(?:[-–][^\S\n]*+)?"
+    r"(?:\[([^\]\n]{1,40}+)\][^\S\n]*+|([^\W\d_][^:\n]{0,39}+):(?:[^\S\n]++|(?=\n|\Z)))"
+    r"([^\n]*)"
+    r"(\n\n+|\n?\Z)"
+)
+"""``_SIMPLE_CUE`` for the one-pass reader of named cues: the name prefix required (groups 8
+and 9, then 10 the rest, 11 the blank lines), two-digit hours (Zoom's timing) and no group
+for the whole text line. What it matches, ``_SIMPLE_CUE`` matches the same way (a cue it does
+not match sends the file to the two passes)."""
+
 _DASHES = frozenset({"-", "–"})
 _JOINER_LEN = len(TURN_JOINER)
 _SECONDS = {f"{s:02d}": s * 1000 for s in range(60)}
@@ -650,10 +664,12 @@ class WebVTTParser:
         count = len(lines)
         while n < count and not lines[n].strip():
             n += 1
-        text = "\n".join(lines)
+        text = source.text  # the lines joined, but for a last line break
+        if "\r" in text:
+            text = "\n".join(lines)
         markup = "<" in text or "&" in text  # else no line needs looking at for them
         pos = sum(map(len, lines[:n])) + n
-        match = _SIMPLE_CUE.match
+        match = _NAMED_CUE.match
         seconds, millis = _SECONDS, _MILLIS
         clock: dict[str, int] = {}  # hh:mm -> ms, for the timings
         file = source.name
@@ -678,14 +694,10 @@ class WebVTTParser:
                 if text[pos:].strip():
                     return None
                 break  # only blank lines are left
-            ident, hm1, s1, f1, hm2, s2, f2, said, bracket, colon, rest, tail = m.groups()
-            if markup and ("<" in said or "&" in said):
-                return None
-            if bracket is not None:
-                speaker = bracket.strip()
-            elif colon is not None:
-                speaker = colon.strip()
-            else:
+            ident, hm1, s1, f1, hm2, s2, f2, bracket, colon, rest, tail = m.groups()
+            speaker = (colon if bracket is None else bracket).strip()
+            # (the text line: an optional dash, the name, spaces and ``rest``)
+            if markup and ("<" in speaker or "&" in speaker or "<" in rest or "&" in rest):
                 return None
             if (ident is not None and "-->" in ident) or not plausible_name(speaker):
                 return None

@@ -384,11 +384,13 @@ class _Parse:
         messages: list[Message] = []
         append = messages.append
         # Timestamps: midnight of each date plus the time of day, each built once; and one
-        # datetime per distinct (date, time), shared by the messages of that minute, with its
-        # POSIX time (the turns' clock).
+        # datetime for consecutive messages of the same (date, time), with its POSIX time
+        # (the turns' clock).
         deltas: dict[str, tuple[timedelta, int]] = {}
-        stamps: dict[str, tuple[datetime, float]] = {}
         cur_date = ""
+        cur_time: str | None = None
+        ts = datetime.min
+        clock = 0.0
         day: datetime | None = None
         day_clock = 0.0
         ios = android = twelve = 0
@@ -418,9 +420,8 @@ class _Parse:
                 ymd = dates.get(date_s)
                 day = None if ymd is None else datetime(ymd[0], ymd[1], ymd[2], tzinfo=zone)
                 day_clock = 0.0 if day is None else day.timestamp()
-                stamps = {}
-            stamp = stamps.get(time_s)
-            if stamp is None:
+                cur_time = None
+            if time_s != cur_time:
                 if day is None:
                     end = _record_end(lines, start, stop)
                     self._fragment(start, end, "the message header has an impossible date")
@@ -439,8 +440,8 @@ class _Parse:
                 # wall-clock arithmetic: the same fields (and fold 0) as datetime(y, …, zone)
                 ts = day + known[0]
                 # (whole seconds: the sum is exact, as ``ts.timestamp()`` is)
-                stamp = stamps[time_s] = (ts, day_clock + known[1] if fixed else ts.timestamp())
-            ts, clock = stamp
+                clock = day_clock + known[1] if fixed else ts.timestamp()
+                cur_time = time_s
             if bracket:
                 ios += 1
             else:
@@ -454,26 +455,29 @@ class _Parse:
                         SourceLocation(file, line=start),
                     )
             prev_ts = ts
-            if (
-                stop - start == 1
-                and sender
-                and text
-                and '"' not in sender
-                and sender.isprintable()
-                and (
-                    (text[0] not in first_triggers and text[-1] not in last_triggers)
-                    or not _may_hold_marker(text)
-                )
-            ):
-                # The common message: one line, "Name: text", no marker, no notice — what the
-                # general steps below make of it, without them.
+            end = start
+            joined = plain = False
+            if sender and '"' not in sender and sender.isprintable():
+                if stop - start > 1:
+                    end = _record_end(lines, start, stop)
+                if end > start:
+                    text = "\n".join([text, *lines[start:end]])
+                    joined, plain = True, not _lines_may_hold_marker(text)
+                else:
+                    plain = bool(text) and (
+                        (text[0] not in first_triggers and text[-1] not in last_triggers)
+                        or not _may_hold_marker(text)
+                    )
+            if plain:
+                # The common message: "Name: text" (on one line or more), no marker, no
+                # notice — what the general steps below make of it, without them.
                 message = new_located_message(
                     index,
                     sender,
                     text,
                     file,
                     start,
-                    start,
+                    end,
                     None,
                     ts,
                     None,
@@ -532,7 +536,8 @@ class _Parse:
                     turn_rest.append(message)
                 turn_end = clock
                 continue
-            end = _record_end(lines, start, stop)
+            if not joined:
+                end = _record_end(lines, start, stop)
             # sender and text: the header pattern cut the rest at its first ": "
             kind = speech
             if not sender or ('"' in sender and _is_notice(f"{sender}: {text}")):
@@ -549,7 +554,7 @@ class _Parse:
                         rest.lstrip(_DIRECTION_MARKS).replace(LRM, ""),
                         system,
                     )
-            if end > start:
+            if end > start and not joined:
                 text = "\n".join([text, *lines[start:end]])
             media: tuple[str, ...] = ()
             edited = deleted = False
