@@ -4,6 +4,8 @@ one of them alone, do not; and the per-message gate never reads them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from reattune import safety
@@ -163,8 +165,6 @@ def test_indicator_not_found_for_the_writer(text: str) -> None:
 
 
 def _phrasings(section: str) -> list[str]:
-    from pathlib import Path
-
     lines = (Path(__file__).parent / "data" / "distress_phrasings.txt").read_text("utf-8")
     out: list[str] = []
     current = None
