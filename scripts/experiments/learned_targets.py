@@ -1272,9 +1272,263 @@ def evaluate_weak_cv(
     )
 
 
+# ---------------------------------------------------------------------------------------
+# EPITOME decision rules (issue 3, session 5): the class probabilities of the nested CV,
+# cached per (mechanism, feature set, C, seed), and decision rules chosen on them by inner CV
+
+
+_GENERIC_UNDERSTANDING = (
+    "i understand",
+    "i totally understand",
+    "i completely understand",
+    "i know how you feel",
+    "i know what you mean",
+    "i know what you're going through",
+    "i know the feeling",
+    "i know this feeling",
+    "i know that feeling",
+    "i feel the same",
+    "i feel you",
+    "i feel that",
+    "i get it",
+    "i get that",
+    "i can relate",
+    "relatable",
+    "same here",
+    "me too",
+    "same.",
+    "same,",
+    "i hear you",
+    "i feel this",
+)
+_GENERALISING = (
+    "we all",
+    "all of us",
+    "everyone",
+    "everybody",
+    "a lot of people",
+    "lots of people",
+    "many people",
+    "most people",
+    "so many people",
+    "it's normal",
+    "its normal",
+    "it is normal",
+    "it's common",
+    "pretty common",
+    "happens to",
+    "we're all",
+    "people like us",
+)
+
+
+def _interp_w(text: str, context: str) -> list[float]:
+    del context
+    low = text.lower()
+    toks = _TOKENS.findall(low)
+    n = len(toks)
+    generic = min(sum(low.count(m) for m in _GENERIC_UNDERSTANDING), 2) / 2
+    narrative = min(len(_PAST_I.findall(low)), 3) / 3
+    shared = min(sum(low.count(m) for m in _SHARED_EXPERIENCE), 3) / 3
+    we = sum(t in ("we", "us", "our", "we're") for t in toks) / max(n, 1)
+    return [
+        generic,
+        generic * (1.0 if n < 25 else 0.0),
+        generic * (1.0 - narrative),
+        min(sum(low.count(m) for m in _GENERALISING), 2) / 2,
+        we,
+        1.0 if n < 12 else 0.0,
+        shared * (1.0 if n < 25 else 0.0),
+        narrative * (1.0 if n >= 40 else 0.0),
+    ]
+
+
+def register_interp_w() -> None:
+    from reattune.learned.features import FEATURE_SETS, FeatureSet
+
+    FEATURE_SETS.setdefault(
+        "interp_w",
+        FeatureSet(
+            "interp_w",
+            (
+                "generic_understanding",
+                "generic_understanding_short",
+                "generic_understanding_no_story",
+                "generalising",
+                "we_ratio",
+                "very_short",
+                "shared_experience_short",
+                "long_story",
+            ),
+            _interp_w,
+        ),
+    )
+
+
+RULE_SPECS: dict[str, tuple[tm.BlockSpec, ...]] = {
+    "shipped": tm.EPITOME_SPECS,
+    "v2": (*tm.EPITOME_SPECS, tm.BlockSpec("hand2", "dense", feature_set="interp_v2", weight=0.3)),
+    "v2w": (
+        *tm.EPITOME_SPECS,
+        tm.BlockSpec("hand2", "dense", feature_set="interp_v2", weight=0.3),
+        tm.BlockSpec("hand3", "dense", feature_set="interp_w", weight=0.3),
+    ),
+}
+
+
+def nested_probabilities(
+    data_root: Path,
+    cache: Path,
+    mechanism: str,
+    spec_name: str,
+    c: float,
+    seed: int,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per outer fold (5-fold stratified, ``seed``): train rows, test rows, the training
+    rows' inner 3-fold (seed + 1) out-of-fold probabilities and the test rows' probabilities
+    from the model fitted on all training rows (the shipped learner). The inner folds reuse
+    the outer training part's vectorizers. Cached under ``cache``."""
+
+    key = f"rules-{mechanism}-{spec_name}-C{c}-s{seed}"
+    path = cache / f"{key}.npz"
+    files = find_epitome_files(data_root / "epitome")
+    data = read_epitome(files[mechanism], mechanism)
+    y = np.asarray(data.levels)
+    labels = EPI_LEVELS[y]
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as z:
+            k = int(z["k"])
+            return [(z[f"tr{i}"], z[f"te{i}"], z[f"pi{i}"], z[f"po{i}"]) for i in range(k)]
+    texts, contexts = data.responses, data.seeker_posts
+    specs = RULE_SPECS[spec_name]
+    out = []
+    splitter = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+    for train, test in splitter.split(np.zeros(len(y)), y):
+        b = tm.FeatureBuilder(specs)
+        xtr = b.fit_transform([texts[i] for i in train], [contexts[i] for i in train])
+        xte = b.transform([texts[i] for i in test], [contexts[i] for i in test])
+        ytr = labels[train]
+        inner_p = np.zeros((len(train), 3))
+        inner = StratifiedKFold(n_splits=3, shuffle=True, random_state=seed + 1)
+        for a, bb in inner.split(np.zeros(len(train)), ytr):
+            coef, icp = tm.softmax_logistic(xtr[a], ytr[a], tm.EPITOME_LEVELS, c, seed)
+            inner_p[bb] = tm.softmax(xtr[bb] @ coef + icp)
+        coef, icp = tm.softmax_logistic(xtr, ytr, tm.EPITOME_LEVELS, c, seed)
+        out.append((train, test, inner_p, tm.softmax(xte @ coef + icp)))
+    cache.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {"k": np.asarray(len(out))}
+    for i, (tr, te, pi, po) in enumerate(out):
+        arrays.update({f"tr{i}": tr, f"te{i}": te, f"pi{i}": pi, f"po{i}": po})
+    np.savez(path, **arrays)  # type: ignore[arg-type]
+    return out
+
+
+CUT_FRACTIONS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12)
+OFFSETS = (-1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0)
+
+
+def _decide(p: np.ndarray, cuts: dict[int, float], offsets: np.ndarray) -> np.ndarray:
+    """Class k with a cut-off where P(k) >= cut (the highest P first); otherwise the
+    arg-max of log P + offsets over the classes without a cut-off."""
+
+    score = np.log(np.clip(p, 1e-300, None)) + offsets
+    for k in cuts:
+        score[:, k] = -np.inf
+    pred = np.argmax(score, axis=1)
+    order = sorted(cuts, key=lambda k: cuts[k])[::-1]
+    for k in order:
+        pred[p[:, k] >= cuts[k]] = k
+    return pred
+
+
+def rule_candidates(
+    rule: str, inner_p: np.ndarray, rare: int
+) -> list[tuple[dict[int, float], np.ndarray]]:
+    """The (cut-offs, offsets) a rule may choose from, simplest first."""
+
+    zero = np.zeros(3)
+    if rule == "argmax":
+        return [({}, zero)]
+    if rule == "offsets":
+        return [({}, np.asarray([0.0, a, b])) for a in (0.0, *OFFSETS) for b in (0.0, *OFFSETS)]
+    cuts = []
+    for frac in CUT_FRACTIONS:
+        cut = float(np.quantile(inner_p[:, rare], 1 - frac)) if frac > 0 else 1.0
+        cuts.append({rare: cut})
+    if rule == "cut":
+        return [(c, zero) for c in cuts]
+    if rule == "cut+offset":
+        others = [k for k in range(3) if k != rare]
+        out = []
+        for d in (0.0, *OFFSETS):
+            off = zero.copy()
+            off[others[1]] = d
+            out.extend((c, off) for c in cuts)
+        return out
+    raise ValueError(rule)
+
+
+def nested_rule(
+    folds: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    y: np.ndarray,
+    rule: str,
+    rare: int,
+) -> tuple[np.ndarray, list[Any]]:
+    pred = np.zeros(len(y), dtype=np.int64)
+    chosen = []
+    for train, test, inner_p, outer_p in folds:
+        best, best_v = None, -1.0
+        for cand in rule_candidates(rule, inner_p, rare):
+            v = macro_f1(y[train], _decide(inner_p, *cand))
+            if v > best_v + 1e-12:
+                best, best_v = cand, v
+        assert best is not None
+        chosen.append(best)
+        pred[test] = _decide(outer_p, *best)
+    return pred, chosen
+
+
+def run_rules(args: argparse.Namespace) -> None:
+    register_interp_v2()
+    register_interp_w()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    files = find_epitome_files(args.data / "epitome")
+    for mechanism in args.mechanisms.split(","):
+        y = np.asarray(read_epitome(files[mechanism], mechanism).levels)
+        counts = np.bincount(y, minlength=3)
+        rare = int(np.argmin(counts))
+        for spec_name in (args.specs or "shipped,v2").split(","):
+            for c in [float(v) for v in args.cs.split(",")]:
+                per_rule: dict[str, list[float]] = {}
+                per_f1: dict[str, list[np.ndarray]] = {}
+                for seed in seeds:
+                    folds = nested_probabilities(
+                        args.data, args.cache, mechanism, spec_name, c, seed
+                    )
+                    for rule in args.rules.split(","):
+                        pred, _ = nested_rule(folds, y, rule, rare)
+                        per_rule.setdefault(rule, []).append(macro_f1(y, pred))
+                        per_f1.setdefault(rule, []).append(
+                            np.asarray([f1(y == v, pred == v) for v in range(3)])
+                        )
+                for rule, values in per_rule.items():
+                    v = np.asarray(values)
+                    f = np.mean(per_f1[rule], axis=0)
+                    log(
+                        f"  {mechanism:<19} {spec_name:<8} C={c:<4} {rule:<11} macro-F1 "
+                        f"{v.mean():.4f} +- {v.std():.4f} ({v.min():.3f}-{v.max():.3f}; "
+                        f"seed {seeds[0]} {v[0]:.4f})  F1 " + "/".join(f"{x:.3f}" for x in f)
+                    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("experiment", choices=["sustain", "question", "interpretations"])
+    parser.add_argument("experiment", choices=["sustain", "question", "interpretations", "rules"])
+    parser.add_argument("--seeds", default="13,14,15,16,17", help="rules: CV seeds")
+    parser.add_argument("--cs", default="2.0", help="rules: C values")
+    parser.add_argument(
+        "--rules", default="argmax,offsets,cut,cut+offset", help="rules: decision rules"
+    )
     parser.add_argument("--data", type=Path, default=tm.DEFAULT_DATA)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--first-stage", default="", help="sustain: first-stage variants only")
@@ -1292,9 +1546,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     globals()["SEED"] = args.seed
     np.random.seed(SEED)
     started = time.time()
-    {"sustain": run_sustain, "question": run_question, "interpretations": run_interpretations}[
-        args.experiment
-    ](args)
+    {
+        "sustain": run_sustain,
+        "question": run_question,
+        "interpretations": run_interpretations,
+        "rules": run_rules,
+    }[args.experiment](args)
     log(f"done in {time.time() - started:.0f} s")
     return 0
 

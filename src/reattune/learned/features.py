@@ -453,5 +453,202 @@ _EMPATHY_V1 = FeatureSet(
     compute=_empathy_v1,
 )
 
-FEATURE_SETS: dict[str, FeatureSet] = {fs.name: fs for fs in (_HOSTILITY_V1, _MI_V1, _EMPATHY_V1)}
+
+# Interpretations (EPITOME): the responder shows understanding of the seeker's feelings or
+# experience. Strong: a specific shared experience ("I went through the same when my dad
+# died") or a specific inferred feeling ("that must be exhausting"); weak: a generic "I
+# understand" / "I know how you feel" / "me too" without specifics.
+_SHARED_EXPERIENCE = (
+    "i've been through",
+    "i have been through",
+    "been through",
+    "went through",
+    "i've been there",
+    "i have been there",
+    "been there",
+    "when i was",
+    "same thing happened",
+    "happened to me",
+    "same here",
+    "me too",
+    "i too",
+    "i also",
+    "i feel the same",
+    "i felt the same",
+    "i have the same",
+    "i had the same",
+    "same with me",
+    "same for me",
+    "that was me",
+    "that's me",
+    "i used to",
+    "i struggle with",
+    "i struggled with",
+    "in the same",
+    "similar situation",
+    "i know this feeling",
+    "i know the feeling",
+    "i know that feeling",
+    "i know how you feel",
+    "i know what you mean",
+    "i know exactly",
+    "i can relate",
+    "relate to",
+    "i get it",
+    "i feel you",
+    "i feel that",
+    "i understand",
+    "i totally understand",
+    "my experience",
+    "for me",
+    "i'm the same",
+    "im the same",
+    "i am the same",
+    "i did the same",
+    "i do the same",
+    "you're not alone",
+    "you are not alone",
+    "not the only one",
+)
+_INFERRED_FEELING = (
+    "that must be",
+    "must be",
+    "must feel",
+    "must have been",
+    "sounds like you",
+    "it sounds like",
+    "sounds like",
+    "you seem",
+    "it seems like you",
+    "seems like you",
+    "you sound",
+    "i can tell",
+    "i can imagine",
+    "i can only imagine",
+    "can't imagine",
+    "it's understandable",
+    "understandable",
+    "makes sense",
+    "it's normal",
+    "normal to feel",
+    "you feel like",
+    "you're feeling",
+    "you are feeling",
+    "you probably",
+    "i bet you",
+)
+_FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "im", "i've", "i'd", "i'll"}
+_FIRST_SENTENCE = re.compile(r"(?<=[.?!])\s+")
+_WE_WORDS = frozenset(("we", "us", "our", "we're"))
+_PAST_I = re.compile(
+    r"\bi (?:was|had|did|felt|went|used|tried|got|lost|found|have been|had been)\b"
+)
+
+
+_GENERIC_UNDERSTANDING = (
+    "i understand",
+    "i totally understand",
+    "i completely understand",
+    "i know how you feel",
+    "i know what you mean",
+    "i know what you're going through",
+    "i know the feeling",
+    "i know this feeling",
+    "i know that feeling",
+    "i feel the same",
+    "i feel you",
+    "i feel that",
+    "i get it",
+    "i get that",
+    "i can relate",
+    "relatable",
+    "same here",
+    "me too",
+    "same.",
+    "same,",
+    "i hear you",
+    "i feel this",
+)
+_GENERALISING = (
+    "we all",
+    "all of us",
+    "everyone",
+    "everybody",
+    "a lot of people",
+    "lots of people",
+    "many people",
+    "most people",
+    "so many people",
+    "it's normal",
+    "its normal",
+    "it is normal",
+    "it's common",
+    "pretty common",
+    "happens to",
+    "we're all",
+    "people like us",
+)
+
+
+def _interpretations_v1(text: str, context: str) -> list[float]:
+    del context
+    low = text.lower()
+    toks = _TOK.findall(low)
+    n_toks = len(toks)
+    n = max(n_toks, 1)
+    first = _FIRST_SENTENCE.split(low.strip(), maxsplit=1)[0]
+    ftoks = _TOK.findall(first)
+    n_first_person = sum(map(_FIRST_PERSON.__contains__, toks))
+    shared = min(_count_markers(low, _SHARED_EXPERIENCE), 3) / 3
+    narrative = min(len(_PAST_I.findall(low)), 3) / 3
+    generic = min(_count_markers(low, _GENERIC_UNDERSTANDING), 2) / 2
+    short = 1.0 if n_toks < 25 else 0.0
+    return [
+        shared,
+        min(_count_markers(first, _SHARED_EXPERIENCE), 2) / 2,
+        min(_count_markers(low, _INFERRED_FEELING), 3) / 3,
+        min(_count_markers(first, _INFERRED_FEELING), 2) / 2,
+        n_first_person / n,
+        sum(map(_FIRST_PERSON.__contains__, ftoks)) / max(len(ftoks), 1),
+        1.0 if ftoks[:1] and ftoks[0] in _FIRST_PERSON else 0.0,
+        narrative,
+        1.0 if "?" in text and n_first_person == 0 else 0.0,
+        generic,
+        generic * short,
+        generic * (1.0 - narrative),
+        min(_count_markers(low, _GENERALISING), 2) / 2,
+        sum(t in _WE_WORDS for t in toks) / n,
+        1.0 if n_toks < 12 else 0.0,
+        shared * short,
+        narrative * (1.0 if n_toks >= 40 else 0.0),
+    ]
+
+
+_INTERPRETATIONS_V1 = FeatureSet(
+    name="interpretations_v1",
+    names=(
+        "shared_experience",
+        "shared_experience_first",
+        "inferred_feeling",
+        "inferred_feeling_first",
+        "first_person_ratio",
+        "first_person_ratio_first",
+        "opens_first_person",
+        "past_first_person",
+        "asks_without_self",
+        "generic_understanding",
+        "generic_understanding_short",
+        "generic_understanding_no_story",
+        "generalising",
+        "we_ratio",
+        "very_short",
+        "shared_experience_short",
+        "long_story",
+    ),
+    compute=_interpretations_v1,
+)
+
+FEATURE_SETS: dict[str, FeatureSet] = {
+    fs.name: fs for fs in (_HOSTILITY_V1, _MI_V1, _EMPATHY_V1, _INTERPRETATIONS_V1)
+}
 """Every dense feature set by the name a model file uses."""
