@@ -690,12 +690,21 @@ EPITOME_SPECS = (
     BlockSpec("first_sentence", "tfidf", analyzer="first_sentence", min_df=2, weight=0.7),
     BlockSpec("hand", "dense", feature_set="empathy_v1", weight=0.3),
 )
-# Interpretations: also the shared-experience / inferred-feeling / generic-understanding
-# phrases of features.interpretations_v1 (they did not help the other two mechanisms).
+# Each mechanism also reads its own hand-made features (features.emotional_reactions_v1,
+# interpretations_v1, explorations_v1: phrases that tell a strong from a weak expression
+# of it); interpretations_v1 did not help the other two mechanisms.
 EPITOME_MECHANISM_SPECS = {
+    "emotional_reactions": (
+        *EPITOME_SPECS,
+        BlockSpec("emotions", "dense", feature_set="emotional_reactions_v1", weight=0.3),
+    ),
     "interpretations": (
         *EPITOME_SPECS,
         BlockSpec("interpretations", "dense", feature_set="interpretations_v1", weight=0.3),
+    ),
+    "explorations": (
+        *EPITOME_SPECS,
+        BlockSpec("explorations", "dense", feature_set="explorations_v1", weight=0.3),
     ),
 }
 EPITOME_C = 2.0

@@ -1384,6 +1384,196 @@ def register_interp_w() -> None:
     )
 
 
+_STRONG_EMOTION = (
+    "heartbreak",
+    "heart break",
+    "heartbroken",
+    "breaks my heart",
+    "broke my heart",
+    "my heart goes",
+    "my heart hurts",
+    "devastat",
+    "so sorry",
+    "really sorry",
+    "truly sorry",
+    "very sorry",
+    "deeply",
+    "i feel so bad",
+    "i feel for you",
+    "i'm so sad",
+    "so sad",
+    "makes me sad",
+    "makes me so",
+    "awful",
+    "horrible",
+    "terrible",
+    "tragic",
+    "furious",
+    "angry for you",
+    "so angry",
+    "scared for you",
+    "worried about you",
+    "i'm worried",
+    "hurts to read",
+    "hurt to read",
+    "tears",
+    "crying",
+    "sending love",
+    "sending hugs",
+    "big hug",
+    "so proud",
+    "so happy for you",
+    "i love you",
+)
+_WEAK_EMOTION = (
+    "sorry",
+    "that sucks",
+    "sucks",
+    "i hope",
+    "hope you",
+    "glad",
+    "good luck",
+    "hang in there",
+    "stay strong",
+    "hug",
+    "<3",
+    "take care",
+    "best wishes",
+    "feel better",
+    "proud of you",
+    "love",
+    "care about",
+)
+_INTENSIFIER = re.compile(
+    r"\b(?:so|really|truly|very|deeply|incredibly|extremely) "
+    r"(?:sorry|sad|awful|terrible|hard|painful|proud|happy|glad|angry)"
+)
+
+
+def _er_w(text: str, context: str) -> list[float]:
+    del context
+    low = text.lower()
+    toks = _TOKENS.findall(low)
+    n = len(toks)
+    first = re.split(r"(?<=[.?!])\s+", low.strip(), maxsplit=1)[0]
+    strong = min(sum(low.count(m) for m in _STRONG_EMOTION), 3) / 3
+    weak = min(sum(low.count(m) for m in _WEAK_EMOTION), 3) / 3
+    return [
+        strong,
+        min(sum(first.count(m) for m in _STRONG_EMOTION), 2) / 2,
+        weak,
+        min(sum(first.count(m) for m in _WEAK_EMOTION), 2) / 2,
+        min(len(_INTENSIFIER.findall(low)), 2) / 2,
+        1.0 if low.lstrip().startswith(("i'm sorry", "im sorry", "i am sorry", "sorry")) else 0.0,
+        weak * (1.0 if n < 20 else 0.0),
+        strong * (1.0 if "!" in text else 0.0),
+        min(low.count("sorry"), 3) / 3,
+    ]
+
+
+def register_er_w() -> None:
+    from reattune.learned.features import FEATURE_SETS, FeatureSet
+
+    FEATURE_SETS.setdefault(
+        "er_w",
+        FeatureSet(
+            "er_w",
+            (
+                "strong_emotion",
+                "strong_emotion_first",
+                "weak_emotion",
+                "weak_emotion_first",
+                "intensified_emotion",
+                "opens_sorry",
+                "weak_emotion_short",
+                "strong_emotion_exclaimed",
+                "sorry_count",
+            ),
+            _er_w,
+        ),
+    )
+
+
+_GENERIC_QUESTION = (
+    "what's wrong",
+    "whats wrong",
+    "what is wrong",
+    "what happened",
+    "are you ok",
+    "are you okay",
+    "you ok?",
+    "you okay?",
+    "want to talk",
+    "wanna talk",
+    "want to chat",
+    "like to talk",
+    "how are you",
+    "how're you",
+    "what's up",
+    "whats up",
+    "what's going on",
+    "whats going on",
+    "pm me",
+    "message me",
+    "dm me",
+    "talk about it",
+)
+_FEELING_WORDS = re.compile(r"\b(?:feel|feels|feeling|felt|emotions?|mood|cope|coping)\b")
+_SENT = re.compile(r"(?<=[.?!])\s+")
+_YOUR = re.compile(r"\b(?:you|your|you're|youre|yourself)\b")
+_ADVICE_Q = re.compile(
+    r"\b(?:have you (?:tried|considered|thought)|did you try|why don't you|"
+    r"why not|could you|can you)\b"
+)
+
+
+def _ex_w(text: str, context: str) -> list[float]:
+    low = text.lower()
+    sentences = [x for x in _SENT.split(low.strip()) if x]
+    questions = [x for x in sentences if "?" in x]
+    theirs = {w for w in _TOKENS.findall(context.lower()) if len(w) > 3}
+    q_toks = [_TOKENS.findall(q) for q in questions]
+    overlap = max((len(set(t) & theirs) for t in q_toks), default=0)
+    longest = max((len(t) for t in q_toks), default=0)
+    generic = min(sum(low.count(m) for m in _GENERIC_QUESTION), 2) / 2
+    return [
+        min(len(questions), 3) / 3,
+        min(sum(1 for q in questions if _YOUR.search(q)), 3) / 3,
+        min(sum(1 for q in questions if _FEELING_WORDS.search(q)), 2) / 2,
+        generic,
+        generic * (1.0 if longest < 8 else 0.0),
+        min(overlap, 4) / 4,
+        min(longest, 30) / 30,
+        min(sum(1 for q in questions if _ADVICE_Q.search(q)), 2) / 2,
+        1.0 if questions and "?" in sentences[0] else 0.0,
+        1.0 if questions and longest >= 8 and _YOUR.search(" ".join(questions)) else 0.0,
+    ]
+
+
+def register_ex_w() -> None:
+    from reattune.learned.features import FEATURE_SETS, FeatureSet
+
+    FEATURE_SETS.setdefault(
+        "ex_w",
+        FeatureSet(
+            "ex_w",
+            (
+                "questions",
+                "questions_about_you",
+                "questions_about_feelings",
+                "generic_question",
+                "generic_short_question",
+                "question_overlap_with_post",
+                "longest_question",
+                "advice_questions",
+                "opens_with_question",
+                "long_question_about_you",
+            ),
+            _ex_w,
+        ),
+    )
+
+
 RULE_SPECS: dict[str, tuple[tm.BlockSpec, ...]] = {
     "shipped": tm.EPITOME_SPECS,
     "v2": (*tm.EPITOME_SPECS, tm.BlockSpec("hand2", "dense", feature_set="interp_v2", weight=0.3)),
@@ -1392,6 +1582,9 @@ RULE_SPECS: dict[str, tuple[tm.BlockSpec, ...]] = {
         tm.BlockSpec("hand2", "dense", feature_set="interp_v2", weight=0.3),
         tm.BlockSpec("hand3", "dense", feature_set="interp_w", weight=0.3),
     ),
+    "erw": (*tm.EPITOME_SPECS, tm.BlockSpec("hand2", "dense", feature_set="er_w", weight=0.3)),
+    "erw1": (*tm.EPITOME_SPECS, tm.BlockSpec("hand2", "dense", feature_set="er_w", weight=1.0)),
+    "exw": (*tm.EPITOME_SPECS, tm.BlockSpec("hand2", "dense", feature_set="ex_w", weight=0.3)),
     "v2w.6": (
         *tm.EPITOME_SPECS,
         tm.BlockSpec("hand2", "dense", feature_set="interp_v2", weight=0.6),
@@ -1520,6 +1713,8 @@ def nested_rule(
 def run_rules(args: argparse.Namespace) -> None:
     register_interp_v2()
     register_interp_w()
+    register_er_w()
+    register_ex_w()
     seeds = [int(s) for s in args.seeds.split(",")]
     files = find_epitome_files(args.data / "epitome")
     for mechanism in args.mechanisms.split(","):

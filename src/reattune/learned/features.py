@@ -648,7 +648,197 @@ _INTERPRETATIONS_V1 = FeatureSet(
     compute=_interpretations_v1,
 )
 
+
+# Emotional reactions (EPITOME): the responder expresses emotions (warmth, compassion,
+# concern, sadness) about the seeker. Strong: an explicit, intensified emotion ("I'm so
+# sorry, that breaks my heart"); weak: a generic one ("sorry", "that sucks", "hugs").
+_STRONG_EMOTION = (
+    "heartbreak",
+    "heart break",
+    "heartbroken",
+    "breaks my heart",
+    "broke my heart",
+    "my heart goes",
+    "my heart hurts",
+    "devastat",
+    "so sorry",
+    "really sorry",
+    "truly sorry",
+    "very sorry",
+    "deeply",
+    "i feel so bad",
+    "i feel for you",
+    "i'm so sad",
+    "so sad",
+    "makes me sad",
+    "makes me so",
+    "awful",
+    "horrible",
+    "terrible",
+    "tragic",
+    "furious",
+    "angry for you",
+    "so angry",
+    "scared for you",
+    "worried about you",
+    "i'm worried",
+    "hurts to read",
+    "hurt to read",
+    "tears",
+    "crying",
+    "sending love",
+    "sending hugs",
+    "big hug",
+    "so proud",
+    "so happy for you",
+    "i love you",
+)
+_WEAK_EMOTION = (
+    "sorry",
+    "that sucks",
+    "sucks",
+    "i hope",
+    "hope you",
+    "glad",
+    "good luck",
+    "hang in there",
+    "stay strong",
+    "hug",
+    "<3",
+    "take care",
+    "best wishes",
+    "feel better",
+    "proud of you",
+    "love",
+    "care about",
+)
+_EMOTION_INTENSIFIED = re.compile(
+    r"\b(?:so|really|truly|very|deeply|incredibly|extremely) "
+    r"(?:sorry|sad|awful|terrible|hard|painful|proud|happy|glad|angry)"
+)
+
+
+def _emotional_reactions_v1(text: str, context: str) -> list[float]:
+    del context
+    low = text.lower()
+    n_toks = len(_TOK.findall(low))
+    first = _FIRST_SENTENCE.split(low.strip(), maxsplit=1)[0]
+    strong = min(_count_markers(low, _STRONG_EMOTION), 3) / 3
+    weak = min(_count_markers(low, _WEAK_EMOTION), 3) / 3
+    return [
+        strong,
+        min(_count_markers(first, _STRONG_EMOTION), 2) / 2,
+        weak,
+        min(_count_markers(first, _WEAK_EMOTION), 2) / 2,
+        min(len(_EMOTION_INTENSIFIED.findall(low)), 2) / 2,
+        1.0 if low.lstrip().startswith(("i'm sorry", "im sorry", "i am sorry", "sorry")) else 0.0,
+        weak * (1.0 if n_toks < 20 else 0.0),
+        strong * (1.0 if "!" in text else 0.0),
+        min(low.count("sorry"), 3) / 3,
+    ]
+
+
+_EMOTIONAL_REACTIONS_V1 = FeatureSet(
+    name="emotional_reactions_v1",
+    names=(
+        "strong_emotion",
+        "strong_emotion_first",
+        "weak_emotion",
+        "weak_emotion_first",
+        "intensified_emotion",
+        "opens_sorry",
+        "weak_emotion_short",
+        "strong_emotion_exclaimed",
+        "sorry_count",
+    ),
+    compute=_emotional_reactions_v1,
+)
+
+
+# Explorations (EPITOME): the responder asks about the seeker's feelings or experience.
+# Strong: a specific question ("What did your sister say when you told her?"); weak: a
+# generic one ("What happened?", "Want to talk?").
+_GENERIC_QUESTION = (
+    "what's wrong",
+    "whats wrong",
+    "what is wrong",
+    "what happened",
+    "are you ok",
+    "are you okay",
+    "you ok?",
+    "you okay?",
+    "want to talk",
+    "wanna talk",
+    "want to chat",
+    "like to talk",
+    "how are you",
+    "how're you",
+    "what's up",
+    "whats up",
+    "what's going on",
+    "whats going on",
+    "pm me",
+    "message me",
+    "dm me",
+    "talk about it",
+)
+_FEELING_WORDS = re.compile(r"\b(?:feel|feels|feeling|felt|emotions?|mood|cope|coping)\b")
+_YOU_WORDS = re.compile(r"\b(?:you|your|you're|youre|yourself)\b")
+_ADVICE_QUESTION = re.compile(
+    r"\b(?:have you (?:tried|considered|thought)|did you try|why don't you|"
+    r"why not|could you|can you)\b"
+)
+
+
+def _explorations_v1(text: str, context: str) -> list[float]:
+    low = text.lower()
+    sentences = [x for x in _FIRST_SENTENCE.split(low.strip()) if x]
+    questions = [x for x in sentences if "?" in x]
+    theirs = {w for w in _TOK.findall(context.lower()) if len(w) > 3}
+    q_toks = [_TOK.findall(q) for q in questions]
+    overlap = max((len(set(t) & theirs) for t in q_toks), default=0)
+    longest = max((len(t) for t in q_toks), default=0)
+    generic = min(_count_markers(low, _GENERIC_QUESTION), 2) / 2
+    return [
+        min(len(questions), 3) / 3,
+        min(sum(1 for q in questions if _YOU_WORDS.search(q)), 3) / 3,
+        min(sum(1 for q in questions if _FEELING_WORDS.search(q)), 2) / 2,
+        generic,
+        generic * (1.0 if longest < 8 else 0.0),
+        min(overlap, 4) / 4,
+        min(longest, 30) / 30,
+        min(sum(1 for q in questions if _ADVICE_QUESTION.search(q)), 2) / 2,
+        1.0 if questions and "?" in sentences[0] else 0.0,
+        1.0 if questions and longest >= 8 and _YOU_WORDS.search(" ".join(questions)) else 0.0,
+    ]
+
+
+_EXPLORATIONS_V1 = FeatureSet(
+    name="explorations_v1",
+    names=(
+        "questions",
+        "questions_about_you",
+        "questions_about_feelings",
+        "generic_question",
+        "generic_short_question",
+        "question_overlap_with_post",
+        "longest_question",
+        "advice_questions",
+        "opens_with_question",
+        "long_question_about_you",
+    ),
+    compute=_explorations_v1,
+)
+
 FEATURE_SETS: dict[str, FeatureSet] = {
-    fs.name: fs for fs in (_HOSTILITY_V1, _MI_V1, _EMPATHY_V1, _INTERPRETATIONS_V1)
+    fs.name: fs
+    for fs in (
+        _HOSTILITY_V1,
+        _MI_V1,
+        _EMPATHY_V1,
+        _INTERPRETATIONS_V1,
+        _EMOTIONAL_REACTIONS_V1,
+        _EXPLORATIONS_V1,
+    )
 }
 """Every dense feature set by the name a model file uses."""
