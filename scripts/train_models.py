@@ -51,6 +51,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -750,6 +751,16 @@ def choose_epitome_rule(proba: np.ndarray, y: np.ndarray) -> DecisionRule:
 
 
 def train_epitome(data_root: Path, seed: int, folds: int, cv_only: bool) -> list[Result]:
+    """The three EPITOME models. BLAS runs on one thread here: the solver's sums then come
+    out in the same order whatever ``OMP_NUM_THREADS`` is, so the written files are
+    byte-identical on every run (with more threads the last bits of some weights depend
+    on the thread count)."""
+
+    with threadpool_limits(limits=1):
+        return _train_epitome(data_root, seed, folds, cv_only)
+
+
+def _train_epitome(data_root: Path, seed: int, folds: int, cv_only: bool) -> list[Result]:
     folder = data_root / "epitome"
     files = find_epitome_files(folder)
     results = []

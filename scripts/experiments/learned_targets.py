@@ -61,6 +61,15 @@ Results (nested CV as above, seed 13 unless noted):
   with interpretations_v1 argmax 0.695, cut 0.696. Explorations (argmax 0.678 +- 0.011,
   0.674): offsets 0.678, cut (weak) 0.682 +- 0.013 (but -0.016 on seed 14); with
   interpretations_v1 0.667-0.672. So only interpretations ships a rule.
+  Then a feature set per mechanism, written from the EPITOME definitions (strong vs weak):
+  ``er_w`` (= features.emotional_reactions_v1: strong / intensified emotion phrases vs
+  generic "sorry", "that sucks"; SHIPPED) for emotional reactions: argmax 0.721 +- 0.002
+  (0.718-0.724; 0.720), offsets 0.718, cut 0.721, weight 1.0 instead of 0.3 0.721;
+  ``ex_w`` (= features.explorations_v1: questions about "you", about feelings, generic
+  questions, the longest question and its word overlap with the seeker's post; SHIPPED) for
+  explorations: argmax 0.705 +- 0.009 (0.693-0.720; 0.703), offsets 0.697, cut 0.697. For
+  interpretations, interp_v2 + interp_w at weight 0.6 (offsets 0.582) or 1.0 (0.584)
+  instead of 0.3, or C = 4 (0.581), did not help.
 """
 
 from __future__ import annotations
@@ -1585,6 +1594,13 @@ RULE_SPECS: dict[str, tuple[tm.BlockSpec, ...]] = {
     "erw": (*tm.EPITOME_SPECS, tm.BlockSpec("hand2", "dense", feature_set="er_w", weight=0.3)),
     "erw1": (*tm.EPITOME_SPECS, tm.BlockSpec("hand2", "dense", feature_set="er_w", weight=1.0)),
     "exw": (*tm.EPITOME_SPECS, tm.BlockSpec("hand2", "dense", feature_set="ex_w", weight=0.3)),
+    "v2w+er+ex": (
+        *tm.EPITOME_SPECS,
+        tm.BlockSpec("hand2", "dense", feature_set="interp_v2", weight=0.3),
+        tm.BlockSpec("hand3", "dense", feature_set="interp_w", weight=0.3),
+        tm.BlockSpec("hand4", "dense", feature_set="er_w", weight=0.3),
+        tm.BlockSpec("hand5", "dense", feature_set="ex_w", weight=0.3),
+    ),
     "v2w.6": (
         *tm.EPITOME_SPECS,
         tm.BlockSpec("hand2", "dense", feature_set="interp_v2", weight=0.6),
