@@ -1621,13 +1621,16 @@ def nested_probabilities(
     spec_name: str,
     c: float,
     seed: int,
+    inner_folds: int = 3,
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Per outer fold (5-fold stratified, ``seed``): train rows, test rows, the training
     rows' inner 3-fold (seed + 1) out-of-fold probabilities and the test rows' probabilities
     from the model fitted on all training rows (the shipped learner). The inner folds reuse
     the outer training part's vectorizers. Cached under ``cache``."""
 
-    key = f"rules-{mechanism}-{spec_name}-C{c}-s{seed}"
+    key = f"rules-{mechanism}-{spec_name}-C{c}-s{seed}" + (
+        f"-i{inner_folds}" if inner_folds != 3 else ""
+    )
     path = cache / f"{key}.npz"
     files = find_epitome_files(data_root / "epitome")
     data = read_epitome(files[mechanism], mechanism)
@@ -1647,7 +1650,7 @@ def nested_probabilities(
         xte = b.transform([texts[i] for i in test], [contexts[i] for i in test])
         ytr = labels[train]
         inner_p = np.zeros((len(train), 3))
-        inner = StratifiedKFold(n_splits=3, shuffle=True, random_state=seed + 1)
+        inner = StratifiedKFold(n_splits=inner_folds, shuffle=True, random_state=seed + 1)
         for a, bb in inner.split(np.zeros(len(train)), ytr):
             coef, icp = tm.softmax_logistic(xtr[a], ytr[a], tm.EPITOME_LEVELS, c, seed)
             inner_p[bb] = tm.softmax(xtr[bb] @ coef + icp)
@@ -1743,7 +1746,7 @@ def run_rules(args: argparse.Namespace) -> None:
                 per_f1: dict[str, list[np.ndarray]] = {}
                 for seed in seeds:
                     folds = nested_probabilities(
-                        args.data, args.cache, mechanism, spec_name, c, seed
+                        args.data, args.cache, mechanism, spec_name, c, seed, args.inner_folds
                     )
                     for rule in args.rules.split(","):
                         pred, _ = nested_rule(folds, y, rule, rare)
@@ -1766,6 +1769,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("experiment", choices=["sustain", "question", "interpretations", "rules"])
     parser.add_argument("--seeds", default="13,14,15,16,17", help="rules: CV seeds")
     parser.add_argument("--cs", default="2.0", help="rules: C values")
+    parser.add_argument("--inner-folds", type=int, default=3, help="rules: inner CV folds")
     parser.add_argument(
         "--rules", default="argmax,offsets,cut,cut+offset", help="rules: decision rules"
     )
