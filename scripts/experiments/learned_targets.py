@@ -69,7 +69,9 @@ Results (nested CV as above, seed 13 unless noted):
   questions, the longest question and its word overlap with the seeker's post; SHIPPED) for
   explorations: argmax 0.705 +- 0.009 (0.693-0.720; 0.703), offsets 0.697, cut 0.697. For
   interpretations, interp_v2 + interp_w at weight 0.6 (offsets 0.582) or 1.0 (0.584)
-  instead of 0.3, or C = 4 (0.581), did not help.
+  instead of 0.3, or C = 4 (0.581), did not help; nor a wider offset grid (up to +-2:
+  0.585-0.586), nor the offsets chosen by an inner 5-fold CV (``--inner-folds 5``: 0.589
+  +- 0.007, 0.578-0.596), nor adding er_w and ex_w to interpretations (offsets 0.578).
 """
 
 from __future__ import annotations
