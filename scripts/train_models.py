@@ -17,7 +17,11 @@ Cross-validation:
 - ucc: per attribute, 5-fold stratified; ROC AUC of the out-of-fold scores.
 - annomi: 5 folds grouped by ``transcript_id`` (no session in two folds), stratified by label;
   decision thresholds are chosen on the training folds only (inner grouped 4-fold CV).
-- epitome: per mechanism, 5-fold stratified; accuracy and macro-F1 of the arg-max class.
+- epitome: per mechanism, 5-fold stratified; accuracy and macro-F1 of the model's decision:
+  the arg-max class, except for interpretations, whose decision adds per-class offsets to
+  the log-probabilities (stored in the model file as its ``decision``), chosen in each
+  training part by an inner 3-fold CV (seed + 1) on the training rows only; the shipped
+  model's offsets come from the same inner CV over all dev rows.
 - ipv: the partner-violence text model of the safety screen, trained on the project's own
   labelled sets (``src/reattune/data/safety/ipv_eval.csv``, ``ipv_accounts.csv`` beside it
   and ``tests/safety/data/ipv_forum_posts.csv``, all in this repository). First a held-out
@@ -47,6 +51,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -74,7 +79,7 @@ from reattune.evaluation.metrics import (  # noqa: E402
 from reattune.evaluation.safety import read_labelled_texts  # noqa: E402
 from reattune.learned.analyzers import ANALYZERS, SKLEARN_TOKEN_PATTERN  # noqa: E402
 from reattune.learned.features import FEATURE_SETS  # noqa: E402
-from reattune.learned.model import load_model_file, save_model  # noqa: E402
+from reattune.learned.model import DecisionRule, load_model_file, save_model  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "src" / "reattune" / "data" / "models"
@@ -686,11 +691,76 @@ EPITOME_SPECS = (
     BlockSpec("first_sentence", "tfidf", analyzer="first_sentence", min_df=2, weight=0.7),
     BlockSpec("hand", "dense", feature_set="empathy_v1", weight=0.3),
 )
+# Each mechanism also reads its own hand-made features (features.emotional_reactions_v1,
+# interpretations_v1, explorations_v1: phrases that tell a strong from a weak expression
+# of it); interpretations_v1 did not help the other two mechanisms.
+EPITOME_MECHANISM_SPECS = {
+    "emotional_reactions": (
+        *EPITOME_SPECS,
+        BlockSpec("emotions", "dense", feature_set="emotional_reactions_v1", weight=0.3),
+    ),
+    "interpretations": (
+        *EPITOME_SPECS,
+        BlockSpec("interpretations", "dense", feature_set="interpretations_v1", weight=0.3),
+    ),
+    "explorations": (
+        *EPITOME_SPECS,
+        BlockSpec("explorations", "dense", feature_set="explorations_v1", weight=0.3),
+    ),
+}
 EPITOME_C = 2.0
 EPITOME_LEVELS = ("none", "weak", "strong")
+EPITOME_OFFSET_RULE = frozenset({"interpretations"})
+"""Mechanisms whose decision adds per-class offsets to the log-probabilities before the
+arg-max (chosen by an inner CV); the others keep the plain arg-max, which nested CV over
+seeds 13-17 found as good or better for them (docs/models.md)."""
+EPITOME_OFFSETS = (-1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0)
+EPITOME_INNER_FOLDS = 3
+
+
+def epitome_offset_candidates() -> list[tuple[float, float]]:
+    """(weak, strong) log-probability offsets to choose from (none stays 0), no offset
+    first: of equally good candidates the first is kept."""
+
+    grid = (0.0, *EPITOME_OFFSETS)
+    return [(a, b) for a in grid for b in grid]
+
+
+def epitome_inner_probabilities(x: sparse.csr_matrix, labels: np.ndarray, seed: int) -> np.ndarray:
+    """Out-of-fold probabilities of the training rows ``x`` (inner stratified 3-fold CV,
+    seed + 1; the features come from vectorizers fitted on these rows only)."""
+
+    proba = np.zeros((x.shape[0], len(EPITOME_LEVELS)))
+    inner = StratifiedKFold(n_splits=EPITOME_INNER_FOLDS, shuffle=True, random_state=seed + 1)
+    for a, b in inner.split(np.zeros(x.shape[0]), labels):
+        coef, intercept = softmax_logistic(x[a], labels[a], EPITOME_LEVELS, EPITOME_C, seed)
+        proba[b] = softmax(x[b] @ coef + intercept)
+    return proba
+
+
+def choose_epitome_rule(proba: np.ndarray, y: np.ndarray) -> DecisionRule:
+    """The offsets of the highest macro-F1 on out-of-fold probabilities ``proba``."""
+
+    best, best_value = DecisionRule(), -1.0
+    for weak, strong in epitome_offset_candidates():
+        rule = DecisionRule(offsets={"none": 0.0, "weak": weak, "strong": strong})
+        value = macro_f1(y, rule.apply(proba, EPITOME_LEVELS))
+        if value > best_value + 1e-12:
+            best, best_value = rule, value
+    return best
 
 
 def train_epitome(data_root: Path, seed: int, folds: int, cv_only: bool) -> list[Result]:
+    """The three EPITOME models. BLAS runs on one thread here: the solver's sums then come
+    out in the same order whatever ``OMP_NUM_THREADS`` is, so the written files are
+    byte-identical on every run (with more threads the last bits of some weights depend
+    on the thread count)."""
+
+    with threadpool_limits(limits=1):
+        return _train_epitome(data_root, seed, folds, cv_only)
+
+
+def _train_epitome(data_root: Path, seed: int, folds: int, cv_only: bool) -> list[Result]:
     folder = data_root / "epitome"
     files = find_epitome_files(folder)
     results = []
@@ -698,36 +768,61 @@ def train_epitome(data_root: Path, seed: int, folds: int, cv_only: bool) -> list
         path = files[mechanism]
         data = read_epitome(path, mechanism)
         texts, contexts, y = data.responses, data.seeker_posts, data.levels
+        specs = EPITOME_MECHANISM_SPECS.get(mechanism, EPITOME_SPECS)
+        with_rule = mechanism in EPITOME_OFFSET_RULE
         n = len(texts)
         labels = np.asarray([EPITOME_LEVELS[v] for v in y])
         print(f"epitome_{mechanism}: {n} pairs from {path}", flush=True)
         pred = np.zeros(n, dtype=np.int64)
+        chosen: list[dict[str, float]] = []
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
         for train, test in splitter.split(np.zeros(n), y):
-            builder = FeatureBuilder(EPITOME_SPECS)
+            builder = FeatureBuilder(specs)
             x_train = builder.fit_transform([texts[i] for i in train], [contexts[i] for i in train])
             coef, intercept = softmax_logistic(
                 x_train, labels[train], EPITOME_LEVELS, EPITOME_C, seed
             )
             x_test = builder.transform([texts[i] for i in test], [contexts[i] for i in test])
-            pred[test] = np.argmax(x_test @ coef + intercept, axis=1)
+            rule = DecisionRule()
+            if with_rule:  # chosen on the training folds only
+                inner = epitome_inner_probabilities(x_train, labels[train], seed)
+                rule = choose_epitome_rule(inner, y[train])
+                chosen.append(dict(rule.offsets))
+            pred[test] = rule.apply(softmax(x_test @ coef + intercept), EPITOME_LEVELS)
         cv = {
             f"accuracy.{mechanism}": accuracy(y, pred),
             f"macro_f1.{mechanism}": macro_f1(y, pred),
             f"majority.{mechanism}": majority_accuracy(y),
+            **{
+                f"f1.{mechanism}.{level}": f1(y == k, pred == k)
+                for k, level in enumerate(EPITOME_LEVELS)
+            },
         }
         show(f"epitome_{mechanism} cross-validated", cv)
+        if chosen:
+            print(f"    offsets chosen in the training folds: {chosen}", flush=True)
         result = Result(f"epitome_{mechanism}", rounded(cv))
         results.append(result)
         if cv_only:
             continue
-        builder = FeatureBuilder(EPITOME_SPECS)
+        builder = FeatureBuilder(specs)
         x_all = builder.fit_transform(texts, contexts)
         coef, intercept = softmax_logistic(x_all, labels, EPITOME_LEVELS, EPITOME_C, seed)
+        rule = DecisionRule()
+        if with_rule:
+            rule = choose_epitome_rule(epitome_inner_probabilities(x_all, labels, seed), y)
         blocks, arrays = builder.export()
         arrays["coef"] = coef.astype(STORE_DTYPE)
         arrays["intercept"] = intercept
         pretty = mechanism.replace("_", " ")
+        scheme = (
+            f"{folds}-fold stratified, shuffled, seed {seed}; vectorizers fitted inside each fold"
+        )
+        if with_rule:
+            scheme += (
+                f"; the decision offsets chosen in each training part by an inner "
+                f"{EPITOME_INNER_FOLDS}-fold CV (seed {seed + 1})"
+            )
         result.meta = {
             "name": f"epitome_{mechanism}",
             "version": MODEL_VERSION,
@@ -736,7 +831,7 @@ def train_epitome(data_root: Path, seed: int, folds: int, cv_only: bool) -> list
             "kind": "softmax",
             "outputs": list(EPITOME_LEVELS),
             "thresholds": {},
-            "decision": "arg-max class",
+            "decision": rule.to_json(),
             "input": {"text": "the response", "context": "the help-seeking post"},
             "blocks": blocks,
             "training": training_record(
@@ -748,12 +843,23 @@ def train_epitome(data_root: Path, seed: int, folds: int, cv_only: bool) -> list
                 seed,
                 labels="level 0/1/2",
                 learner="multinomial logistic regression, classes balanced, lbfgs",
-                hyperparameters={"C": EPITOME_C, "blocks": spec_record(EPITOME_SPECS)},
+                hyperparameters={"C": EPITOME_C, "blocks": spec_record(specs)},
+                **(
+                    {
+                        "decision_rule": "offsets (none 0; weak, strong from "
+                        f"{list(EPITOME_OFFSETS)}) added to the log-probabilities before "
+                        "the arg-max, chosen for macro-F1 on the out-of-fold probabilities "
+                        f"of a {EPITOME_INNER_FOLDS}-fold CV (seed {seed + 1}) over the "
+                        "training rows"
+                    }
+                    if with_rule
+                    else {}
+                ),
             ),
             "cv": {
-                "scheme": f"{folds}-fold stratified, shuffled, seed {seed}; vectorizers "
-                "fitted inside each fold",
+                "scheme": scheme,
                 "metrics": rounded(cv),
+                **({"offsets_per_fold": chosen} if chosen else {}),
             },
         }
         result.arrays = arrays
@@ -764,12 +870,18 @@ def train_epitome(data_root: Path, seed: int, folds: int, cv_only: bool) -> list
             a: dict[str, Any] = arrays,
             t: list[str] = texts,
             c: list[str] = contexts,
+            r: DecisionRule = rule,
         ) -> float:
             step = max(1, len(t) // 300)
             sample, sample_ctx = t[::step], c[::step]
             ours = model.decision_function(sample, sample_ctx)
             ref = b.transform(sample, sample_ctx) @ a["coef"].astype(np.float64)
-            return float(np.max(np.abs(ours - (ref + a["intercept"]))))
+            ref = ref + a["intercept"]
+            if model.decision != r or not np.array_equal(
+                model.predict(sample, sample_ctx), r.apply(softmax(ref), EPITOME_LEVELS)
+            ):
+                return float("inf")  # the decision rule does not survive the round trip
+            return float(np.max(np.abs(ours - ref)))
 
         result.check = check
     return results

@@ -8,6 +8,8 @@ and questions, EPITOME interpretations. Prints cross-validated figures; writes n
     python scripts/experiments/learned_targets.py interpretations --weak-cv --combo
     python scripts/experiments/learned_targets.py interpretations --combo --skip-ensembles \
         --seed 14                                          # the spread over CV seeds
+    python scripts/experiments/learned_targets.py rules --mechanisms interpretations \
+        --specs shipped,v2,v2w                             # decision rules, seeds 13-17
 
 (run with ``OMP_NUM_THREADS=1`` on a shared machine: HistGradientBoosting's threads
 otherwise stall under load.)
@@ -42,6 +44,34 @@ Results (nested CV as above, seed 13 unless noted):
   features below with a weak cut-off (weak where the LR's P(weak) is in the top fraction
   chosen by inner CV, else none/strong) 0.575 +- 0.009; with none/strong from a calibrated
   SVM + SGD + complement NB ensemble 0.578 +- 0.009 (0.564-0.587).
+- ``rules`` (session 5): the class probabilities of the nested CV (outer 5-fold, seed s;
+  inner 3-fold, seed s + 1, on the training part, reusing its vectorizers) for seeds
+  13-17, cached; then decision rules chosen on the inner out-of-fold probabilities for
+  macro-F1 and applied to the outer test fold: ``argmax``; ``offsets`` (weak and strong
+  log-probability offsets from -1..1, none 0); ``cut`` (the rarest class where its
+  probability is in the top 0-12 % of the inner scores, else the arg-max of the other two);
+  ``cut+offset``. Mean +- sd over seeds 13-17 (seed 13 in brackets), C = 2:
+  interpretations, shipped features: argmax 0.556 +- 0.009 (0.558), offsets 0.570, cut
+  0.566, cut+offset 0.568; + interp_v2: argmax 0.562, offsets 0.571, cut 0.575,
+  cut+offset 0.578; + interp_v2 + interp_w (generic understanding without a story,
+  generalising "we all", very short replies; = features.interpretations_v1, SHIPPED with
+  offsets): argmax 0.573 +- 0.005, **offsets 0.587 +- 0.008 (0.578-0.599; 0.583)**, cut
+  0.584, cut+offset 0.583; the same at C = 1: argmax 0.581, offsets 0.587, cut 0.581.
+  Emotional reactions (argmax 0.695 +- 0.007, 0.706): offsets 0.689, cut (strong) 0.692;
+  with interpretations_v1 argmax 0.695, cut 0.696. Explorations (argmax 0.678 +- 0.011,
+  0.674): offsets 0.678, cut (weak) 0.682 +- 0.013 (but -0.016 on seed 14); with
+  interpretations_v1 0.667-0.672. So only interpretations ships a rule.
+  Then a feature set per mechanism, written from the EPITOME definitions (strong vs weak):
+  ``er_w`` (= features.emotional_reactions_v1: strong / intensified emotion phrases vs
+  generic "sorry", "that sucks"; SHIPPED) for emotional reactions: argmax 0.721 +- 0.002
+  (0.718-0.724; 0.720), offsets 0.718, cut 0.721, weight 1.0 instead of 0.3 0.721;
+  ``ex_w`` (= features.explorations_v1: questions about "you", about feelings, generic
+  questions, the longest question and its word overlap with the seeker's post; SHIPPED) for
+  explorations: argmax 0.705 +- 0.009 (0.693-0.720; 0.703), offsets 0.697, cut 0.697. For
+  interpretations, interp_v2 + interp_w at weight 0.6 (offsets 0.582) or 1.0 (0.584)
+  instead of 0.3, or C = 4 (0.581), did not help; nor a wider offset grid (up to +-2:
+  0.585-0.586), nor the offsets chosen by an inner 5-fold CV (``--inner-folds 5``: 0.589
+  +- 0.007, 0.578-0.596), nor adding er_w and ex_w to interpretations (offsets 0.578).
 """
 
 from __future__ import annotations
@@ -1272,9 +1302,479 @@ def evaluate_weak_cv(
     )
 
 
+# ---------------------------------------------------------------------------------------
+# EPITOME decision rules (issue 3, session 5): the class probabilities of the nested CV,
+# cached per (mechanism, feature set, C, seed), and decision rules chosen on them by inner CV
+
+
+_GENERIC_UNDERSTANDING = (
+    "i understand",
+    "i totally understand",
+    "i completely understand",
+    "i know how you feel",
+    "i know what you mean",
+    "i know what you're going through",
+    "i know the feeling",
+    "i know this feeling",
+    "i know that feeling",
+    "i feel the same",
+    "i feel you",
+    "i feel that",
+    "i get it",
+    "i get that",
+    "i can relate",
+    "relatable",
+    "same here",
+    "me too",
+    "same.",
+    "same,",
+    "i hear you",
+    "i feel this",
+)
+_GENERALISING = (
+    "we all",
+    "all of us",
+    "everyone",
+    "everybody",
+    "a lot of people",
+    "lots of people",
+    "many people",
+    "most people",
+    "so many people",
+    "it's normal",
+    "its normal",
+    "it is normal",
+    "it's common",
+    "pretty common",
+    "happens to",
+    "we're all",
+    "people like us",
+)
+
+
+def _interp_w(text: str, context: str) -> list[float]:
+    del context
+    low = text.lower()
+    toks = _TOKENS.findall(low)
+    n = len(toks)
+    generic = min(sum(low.count(m) for m in _GENERIC_UNDERSTANDING), 2) / 2
+    narrative = min(len(_PAST_I.findall(low)), 3) / 3
+    shared = min(sum(low.count(m) for m in _SHARED_EXPERIENCE), 3) / 3
+    we = sum(t in ("we", "us", "our", "we're") for t in toks) / max(n, 1)
+    return [
+        generic,
+        generic * (1.0 if n < 25 else 0.0),
+        generic * (1.0 - narrative),
+        min(sum(low.count(m) for m in _GENERALISING), 2) / 2,
+        we,
+        1.0 if n < 12 else 0.0,
+        shared * (1.0 if n < 25 else 0.0),
+        narrative * (1.0 if n >= 40 else 0.0),
+    ]
+
+
+def register_interp_w() -> None:
+    from reattune.learned.features import FEATURE_SETS, FeatureSet
+
+    FEATURE_SETS.setdefault(
+        "interp_w",
+        FeatureSet(
+            "interp_w",
+            (
+                "generic_understanding",
+                "generic_understanding_short",
+                "generic_understanding_no_story",
+                "generalising",
+                "we_ratio",
+                "very_short",
+                "shared_experience_short",
+                "long_story",
+            ),
+            _interp_w,
+        ),
+    )
+
+
+_STRONG_EMOTION = (
+    "heartbreak",
+    "heart break",
+    "heartbroken",
+    "breaks my heart",
+    "broke my heart",
+    "my heart goes",
+    "my heart hurts",
+    "devastat",
+    "so sorry",
+    "really sorry",
+    "truly sorry",
+    "very sorry",
+    "deeply",
+    "i feel so bad",
+    "i feel for you",
+    "i'm so sad",
+    "so sad",
+    "makes me sad",
+    "makes me so",
+    "awful",
+    "horrible",
+    "terrible",
+    "tragic",
+    "furious",
+    "angry for you",
+    "so angry",
+    "scared for you",
+    "worried about you",
+    "i'm worried",
+    "hurts to read",
+    "hurt to read",
+    "tears",
+    "crying",
+    "sending love",
+    "sending hugs",
+    "big hug",
+    "so proud",
+    "so happy for you",
+    "i love you",
+)
+_WEAK_EMOTION = (
+    "sorry",
+    "that sucks",
+    "sucks",
+    "i hope",
+    "hope you",
+    "glad",
+    "good luck",
+    "hang in there",
+    "stay strong",
+    "hug",
+    "<3",
+    "take care",
+    "best wishes",
+    "feel better",
+    "proud of you",
+    "love",
+    "care about",
+)
+_INTENSIFIER = re.compile(
+    r"\b(?:so|really|truly|very|deeply|incredibly|extremely) "
+    r"(?:sorry|sad|awful|terrible|hard|painful|proud|happy|glad|angry)"
+)
+
+
+def _er_w(text: str, context: str) -> list[float]:
+    del context
+    low = text.lower()
+    toks = _TOKENS.findall(low)
+    n = len(toks)
+    first = re.split(r"(?<=[.?!])\s+", low.strip(), maxsplit=1)[0]
+    strong = min(sum(low.count(m) for m in _STRONG_EMOTION), 3) / 3
+    weak = min(sum(low.count(m) for m in _WEAK_EMOTION), 3) / 3
+    return [
+        strong,
+        min(sum(first.count(m) for m in _STRONG_EMOTION), 2) / 2,
+        weak,
+        min(sum(first.count(m) for m in _WEAK_EMOTION), 2) / 2,
+        min(len(_INTENSIFIER.findall(low)), 2) / 2,
+        1.0 if low.lstrip().startswith(("i'm sorry", "im sorry", "i am sorry", "sorry")) else 0.0,
+        weak * (1.0 if n < 20 else 0.0),
+        strong * (1.0 if "!" in text else 0.0),
+        min(low.count("sorry"), 3) / 3,
+    ]
+
+
+def register_er_w() -> None:
+    from reattune.learned.features import FEATURE_SETS, FeatureSet
+
+    FEATURE_SETS.setdefault(
+        "er_w",
+        FeatureSet(
+            "er_w",
+            (
+                "strong_emotion",
+                "strong_emotion_first",
+                "weak_emotion",
+                "weak_emotion_first",
+                "intensified_emotion",
+                "opens_sorry",
+                "weak_emotion_short",
+                "strong_emotion_exclaimed",
+                "sorry_count",
+            ),
+            _er_w,
+        ),
+    )
+
+
+_GENERIC_QUESTION = (
+    "what's wrong",
+    "whats wrong",
+    "what is wrong",
+    "what happened",
+    "are you ok",
+    "are you okay",
+    "you ok?",
+    "you okay?",
+    "want to talk",
+    "wanna talk",
+    "want to chat",
+    "like to talk",
+    "how are you",
+    "how're you",
+    "what's up",
+    "whats up",
+    "what's going on",
+    "whats going on",
+    "pm me",
+    "message me",
+    "dm me",
+    "talk about it",
+)
+_FEELING_WORDS = re.compile(r"\b(?:feel|feels|feeling|felt|emotions?|mood|cope|coping)\b")
+_SENT = re.compile(r"(?<=[.?!])\s+")
+_YOUR = re.compile(r"\b(?:you|your|you're|youre|yourself)\b")
+_ADVICE_Q = re.compile(
+    r"\b(?:have you (?:tried|considered|thought)|did you try|why don't you|"
+    r"why not|could you|can you)\b"
+)
+
+
+def _ex_w(text: str, context: str) -> list[float]:
+    low = text.lower()
+    sentences = [x for x in _SENT.split(low.strip()) if x]
+    questions = [x for x in sentences if "?" in x]
+    theirs = {w for w in _TOKENS.findall(context.lower()) if len(w) > 3}
+    q_toks = [_TOKENS.findall(q) for q in questions]
+    overlap = max((len(set(t) & theirs) for t in q_toks), default=0)
+    longest = max((len(t) for t in q_toks), default=0)
+    generic = min(sum(low.count(m) for m in _GENERIC_QUESTION), 2) / 2
+    return [
+        min(len(questions), 3) / 3,
+        min(sum(1 for q in questions if _YOUR.search(q)), 3) / 3,
+        min(sum(1 for q in questions if _FEELING_WORDS.search(q)), 2) / 2,
+        generic,
+        generic * (1.0 if longest < 8 else 0.0),
+        min(overlap, 4) / 4,
+        min(longest, 30) / 30,
+        min(sum(1 for q in questions if _ADVICE_Q.search(q)), 2) / 2,
+        1.0 if questions and "?" in sentences[0] else 0.0,
+        1.0 if questions and longest >= 8 and _YOUR.search(" ".join(questions)) else 0.0,
+    ]
+
+
+def register_ex_w() -> None:
+    from reattune.learned.features import FEATURE_SETS, FeatureSet
+
+    FEATURE_SETS.setdefault(
+        "ex_w",
+        FeatureSet(
+            "ex_w",
+            (
+                "questions",
+                "questions_about_you",
+                "questions_about_feelings",
+                "generic_question",
+                "generic_short_question",
+                "question_overlap_with_post",
+                "longest_question",
+                "advice_questions",
+                "opens_with_question",
+                "long_question_about_you",
+            ),
+            _ex_w,
+        ),
+    )
+
+
+RULE_SPECS: dict[str, tuple[tm.BlockSpec, ...]] = {
+    "shipped": tm.EPITOME_SPECS,
+    "v2": (*tm.EPITOME_SPECS, tm.BlockSpec("hand2", "dense", feature_set="interp_v2", weight=0.3)),
+    "v2w": (
+        *tm.EPITOME_SPECS,
+        tm.BlockSpec("hand2", "dense", feature_set="interp_v2", weight=0.3),
+        tm.BlockSpec("hand3", "dense", feature_set="interp_w", weight=0.3),
+    ),
+    "erw": (*tm.EPITOME_SPECS, tm.BlockSpec("hand2", "dense", feature_set="er_w", weight=0.3)),
+    "erw1": (*tm.EPITOME_SPECS, tm.BlockSpec("hand2", "dense", feature_set="er_w", weight=1.0)),
+    "exw": (*tm.EPITOME_SPECS, tm.BlockSpec("hand2", "dense", feature_set="ex_w", weight=0.3)),
+    "v2w+er+ex": (
+        *tm.EPITOME_SPECS,
+        tm.BlockSpec("hand2", "dense", feature_set="interp_v2", weight=0.3),
+        tm.BlockSpec("hand3", "dense", feature_set="interp_w", weight=0.3),
+        tm.BlockSpec("hand4", "dense", feature_set="er_w", weight=0.3),
+        tm.BlockSpec("hand5", "dense", feature_set="ex_w", weight=0.3),
+    ),
+    "v2w.6": (
+        *tm.EPITOME_SPECS,
+        tm.BlockSpec("hand2", "dense", feature_set="interp_v2", weight=0.6),
+        tm.BlockSpec("hand3", "dense", feature_set="interp_w", weight=0.6),
+    ),
+    "v2w1": (
+        *tm.EPITOME_SPECS,
+        tm.BlockSpec("hand2", "dense", feature_set="interp_v2", weight=1.0),
+        tm.BlockSpec("hand3", "dense", feature_set="interp_w", weight=1.0),
+    ),
+}
+
+
+def nested_probabilities(
+    data_root: Path,
+    cache: Path,
+    mechanism: str,
+    spec_name: str,
+    c: float,
+    seed: int,
+    inner_folds: int = 3,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per outer fold (5-fold stratified, ``seed``): train rows, test rows, the training
+    rows' inner 3-fold (seed + 1) out-of-fold probabilities and the test rows' probabilities
+    from the model fitted on all training rows (the shipped learner). The inner folds reuse
+    the outer training part's vectorizers. Cached under ``cache``."""
+
+    key = f"rules-{mechanism}-{spec_name}-C{c}-s{seed}" + (
+        f"-i{inner_folds}" if inner_folds != 3 else ""
+    )
+    path = cache / f"{key}.npz"
+    files = find_epitome_files(data_root / "epitome")
+    data = read_epitome(files[mechanism], mechanism)
+    y = np.asarray(data.levels)
+    labels = EPI_LEVELS[y]
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as z:
+            k = int(z["k"])
+            return [(z[f"tr{i}"], z[f"te{i}"], z[f"pi{i}"], z[f"po{i}"]) for i in range(k)]
+    texts, contexts = data.responses, data.seeker_posts
+    specs = RULE_SPECS[spec_name]
+    out = []
+    splitter = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+    for train, test in splitter.split(np.zeros(len(y)), y):
+        b = tm.FeatureBuilder(specs)
+        xtr = b.fit_transform([texts[i] for i in train], [contexts[i] for i in train])
+        xte = b.transform([texts[i] for i in test], [contexts[i] for i in test])
+        ytr = labels[train]
+        inner_p = np.zeros((len(train), 3))
+        inner = StratifiedKFold(n_splits=inner_folds, shuffle=True, random_state=seed + 1)
+        for a, bb in inner.split(np.zeros(len(train)), ytr):
+            coef, icp = tm.softmax_logistic(xtr[a], ytr[a], tm.EPITOME_LEVELS, c, seed)
+            inner_p[bb] = tm.softmax(xtr[bb] @ coef + icp)
+        coef, icp = tm.softmax_logistic(xtr, ytr, tm.EPITOME_LEVELS, c, seed)
+        out.append((train, test, inner_p, tm.softmax(xte @ coef + icp)))
+    cache.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {"k": np.asarray(len(out))}
+    for i, (tr, te, pi, po) in enumerate(out):
+        arrays.update({f"tr{i}": tr, f"te{i}": te, f"pi{i}": pi, f"po{i}": po})
+    np.savez(path, **arrays)  # type: ignore[arg-type]
+    return out
+
+
+CUT_FRACTIONS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12)
+OFFSETS = (-1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0)
+
+
+def _decide(p: np.ndarray, cuts: dict[int, float], offsets: np.ndarray) -> np.ndarray:
+    """Class k with a cut-off where P(k) >= cut (the highest P first); otherwise the
+    arg-max of log P + offsets over the classes without a cut-off."""
+
+    score = np.log(np.clip(p, 1e-300, None)) + offsets
+    for k in cuts:
+        score[:, k] = -np.inf
+    pred = np.argmax(score, axis=1)
+    order = sorted(cuts, key=lambda k: cuts[k])[::-1]
+    for k in order:
+        pred[p[:, k] >= cuts[k]] = k
+    return pred
+
+
+def rule_candidates(
+    rule: str, inner_p: np.ndarray, rare: int
+) -> list[tuple[dict[int, float], np.ndarray]]:
+    """The (cut-offs, offsets) a rule may choose from, simplest first."""
+
+    zero = np.zeros(3)
+    if rule == "argmax":
+        return [({}, zero)]
+    if rule == "offsets":
+        return [({}, np.asarray([0.0, a, b])) for a in (0.0, *OFFSETS) for b in (0.0, *OFFSETS)]
+    cuts = []
+    for frac in CUT_FRACTIONS:
+        cut = float(np.quantile(inner_p[:, rare], 1 - frac)) if frac > 0 else 1.0
+        cuts.append({rare: cut})
+    if rule == "cut":
+        return [(c, zero) for c in cuts]
+    if rule == "cut+offset":
+        others = [k for k in range(3) if k != rare]
+        out = []
+        for d in (0.0, *OFFSETS):
+            off = zero.copy()
+            off[others[1]] = d
+            out.extend((c, off) for c in cuts)
+        return out
+    raise ValueError(rule)
+
+
+def nested_rule(
+    folds: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    y: np.ndarray,
+    rule: str,
+    rare: int,
+) -> tuple[np.ndarray, list[Any]]:
+    pred = np.zeros(len(y), dtype=np.int64)
+    chosen = []
+    for train, test, inner_p, outer_p in folds:
+        best, best_v = None, -1.0
+        for cand in rule_candidates(rule, inner_p, rare):
+            v = macro_f1(y[train], _decide(inner_p, *cand))
+            if v > best_v + 1e-12:
+                best, best_v = cand, v
+        assert best is not None
+        chosen.append(best)
+        pred[test] = _decide(outer_p, *best)
+    return pred, chosen
+
+
+def run_rules(args: argparse.Namespace) -> None:
+    register_interp_v2()
+    register_interp_w()
+    register_er_w()
+    register_ex_w()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    files = find_epitome_files(args.data / "epitome")
+    for mechanism in args.mechanisms.split(","):
+        y = np.asarray(read_epitome(files[mechanism], mechanism).levels)
+        counts = np.bincount(y, minlength=3)
+        rare = int(np.argmin(counts))
+        for spec_name in (args.specs or "shipped,v2").split(","):
+            for c in [float(v) for v in args.cs.split(",")]:
+                per_rule: dict[str, list[float]] = {}
+                per_f1: dict[str, list[np.ndarray]] = {}
+                for seed in seeds:
+                    folds = nested_probabilities(
+                        args.data, args.cache, mechanism, spec_name, c, seed, args.inner_folds
+                    )
+                    for rule in args.rules.split(","):
+                        pred, _ = nested_rule(folds, y, rule, rare)
+                        per_rule.setdefault(rule, []).append(macro_f1(y, pred))
+                        per_f1.setdefault(rule, []).append(
+                            np.asarray([f1(y == v, pred == v) for v in range(3)])
+                        )
+                for rule, values in per_rule.items():
+                    v = np.asarray(values)
+                    f = np.mean(per_f1[rule], axis=0)
+                    log(
+                        f"  {mechanism:<19} {spec_name:<8} C={c:<4} {rule:<11} macro-F1 "
+                        f"{v.mean():.4f} +- {v.std():.4f} ({v.min():.3f}-{v.max():.3f}; "
+                        f"seed {seeds[0]} {v[0]:.4f})  F1 " + "/".join(f"{x:.3f}" for x in f)
+                    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("experiment", choices=["sustain", "question", "interpretations"])
+    parser.add_argument("experiment", choices=["sustain", "question", "interpretations", "rules"])
+    parser.add_argument("--seeds", default="13,14,15,16,17", help="rules: CV seeds")
+    parser.add_argument("--cs", default="2.0", help="rules: C values")
+    parser.add_argument("--inner-folds", type=int, default=3, help="rules: inner CV folds")
+    parser.add_argument(
+        "--rules", default="argmax,offsets,cut,cut+offset", help="rules: decision rules"
+    )
     parser.add_argument("--data", type=Path, default=tm.DEFAULT_DATA)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--first-stage", default="", help="sustain: first-stage variants only")
@@ -1292,9 +1792,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     globals()["SEED"] = args.seed
     np.random.seed(SEED)
     started = time.time()
-    {"sustain": run_sustain, "question": run_question, "interpretations": run_interpretations}[
-        args.experiment
-    ](args)
+    {
+        "sustain": run_sustain,
+        "question": run_question,
+        "interpretations": run_interpretations,
+        "rules": run_rules,
+    }[args.experiment](args)
     log(f"done in {time.time() - started:.0f} s")
     return 0
 

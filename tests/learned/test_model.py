@@ -228,6 +228,28 @@ def test_empathy_mechanisms() -> None:
     assert np.argmax(exploring.predict_proba(probe, seeker)[1]) == 0
 
 
+def test_interpretations_model_ships_its_decision_rule() -> None:
+    """The weak level gets a positive log-probability offset (so it is predicted at all);
+    predict() is the rule applied to predict_proba(); the other two keep the arg-max."""
+
+    model = load_model("epitome_interpretations")
+    assert not model.decision.is_arg_max
+    assert model.decision.offsets["weak"] > 0
+    texts = make_texts(60, seed=3)
+    seeker = ["I feel so alone lately."] * len(texts)
+    proba = model.predict_proba(texts, seeker)
+    assert (
+        model.predict(texts, seeker).tolist() == model.decision.apply(proba, model.outputs).tolist()
+    )
+    shifted = np.log(proba) + [model.decision.offsets.get(o, 0.0) for o in model.outputs]
+    assert model.predict(texts, seeker).tolist() == np.argmax(shifted, axis=1).tolist()
+    for name in ("epitome_emotional_reactions", "epitome_explorations"):
+        other = load_model(name)
+        assert other.decision.is_arg_max
+        p = other.predict_proba(texts, seeker)
+        assert other.predict(texts, seeker).tolist() == np.argmax(p, axis=1).tolist()
+
+
 def _tiny_parts() -> tuple[dict[str, object], dict[str, np.ndarray]]:
     meta: dict[str, object] = {
         "format": "reattune.linear-text-model",

@@ -235,7 +235,7 @@ def evaluate_epitome(folder: Path | str) -> Report:
         data = read_epitome(files[mechanism], mechanism)
         model = load_model(f"epitome_{mechanism}")
         proba = _batched_proba(model, data.responses, data.seeker_posts)
-        pred = np.argmax(proba, axis=1)
+        pred = model.decide(proba)  # the model's decision rule (arg-max unless it has one)
         n += len(data.responses)
         metrics[f"accuracy.{mechanism}"] = _clean(accuracy(data.levels, pred))
         metrics[f"macro_f1.{mechanism}"] = _clean(macro_f1(data.levels, pred))

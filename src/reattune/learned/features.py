@@ -453,5 +453,392 @@ _EMPATHY_V1 = FeatureSet(
     compute=_empathy_v1,
 )
 
-FEATURE_SETS: dict[str, FeatureSet] = {fs.name: fs for fs in (_HOSTILITY_V1, _MI_V1, _EMPATHY_V1)}
+
+# Interpretations (EPITOME): the responder shows understanding of the seeker's feelings or
+# experience. Strong: a specific shared experience ("I went through the same when my dad
+# died") or a specific inferred feeling ("that must be exhausting"); weak: a generic "I
+# understand" / "I know how you feel" / "me too" without specifics.
+_SHARED_EXPERIENCE = (
+    "i've been through",
+    "i have been through",
+    "been through",
+    "went through",
+    "i've been there",
+    "i have been there",
+    "been there",
+    "when i was",
+    "same thing happened",
+    "happened to me",
+    "same here",
+    "me too",
+    "i too",
+    "i also",
+    "i feel the same",
+    "i felt the same",
+    "i have the same",
+    "i had the same",
+    "same with me",
+    "same for me",
+    "that was me",
+    "that's me",
+    "i used to",
+    "i struggle with",
+    "i struggled with",
+    "in the same",
+    "similar situation",
+    "i know this feeling",
+    "i know the feeling",
+    "i know that feeling",
+    "i know how you feel",
+    "i know what you mean",
+    "i know exactly",
+    "i can relate",
+    "relate to",
+    "i get it",
+    "i feel you",
+    "i feel that",
+    "i understand",
+    "i totally understand",
+    "my experience",
+    "for me",
+    "i'm the same",
+    "im the same",
+    "i am the same",
+    "i did the same",
+    "i do the same",
+    "you're not alone",
+    "you are not alone",
+    "not the only one",
+)
+_INFERRED_FEELING = (
+    "that must be",
+    "must be",
+    "must feel",
+    "must have been",
+    "sounds like you",
+    "it sounds like",
+    "sounds like",
+    "you seem",
+    "it seems like you",
+    "seems like you",
+    "you sound",
+    "i can tell",
+    "i can imagine",
+    "i can only imagine",
+    "can't imagine",
+    "it's understandable",
+    "understandable",
+    "makes sense",
+    "it's normal",
+    "normal to feel",
+    "you feel like",
+    "you're feeling",
+    "you are feeling",
+    "you probably",
+    "i bet you",
+)
+_FIRST_PERSON = {"i", "me", "my", "mine", "myself", "i'm", "im", "i've", "i'd", "i'll"}
+_FIRST_SENTENCE = re.compile(r"(?<=[.?!])\s+")
+_WE_WORDS = frozenset(("we", "us", "our", "we're"))
+_PAST_I = re.compile(
+    r"\bi (?:was|had|did|felt|went|used|tried|got|lost|found|have been|had been)\b"
+)
+
+
+_GENERIC_UNDERSTANDING = (
+    "i understand",
+    "i totally understand",
+    "i completely understand",
+    "i know how you feel",
+    "i know what you mean",
+    "i know what you're going through",
+    "i know the feeling",
+    "i know this feeling",
+    "i know that feeling",
+    "i feel the same",
+    "i feel you",
+    "i feel that",
+    "i get it",
+    "i get that",
+    "i can relate",
+    "relatable",
+    "same here",
+    "me too",
+    "same.",
+    "same,",
+    "i hear you",
+    "i feel this",
+)
+_GENERALISING = (
+    "we all",
+    "all of us",
+    "everyone",
+    "everybody",
+    "a lot of people",
+    "lots of people",
+    "many people",
+    "most people",
+    "so many people",
+    "it's normal",
+    "its normal",
+    "it is normal",
+    "it's common",
+    "pretty common",
+    "happens to",
+    "we're all",
+    "people like us",
+)
+
+
+def _interpretations_v1(text: str, context: str) -> list[float]:
+    del context
+    low = text.lower()
+    toks = _TOK.findall(low)
+    n_toks = len(toks)
+    n = max(n_toks, 1)
+    first = _FIRST_SENTENCE.split(low.strip(), maxsplit=1)[0]
+    ftoks = _TOK.findall(first)
+    n_first_person = sum(map(_FIRST_PERSON.__contains__, toks))
+    shared = min(_count_markers(low, _SHARED_EXPERIENCE), 3) / 3
+    narrative = min(len(_PAST_I.findall(low)), 3) / 3
+    generic = min(_count_markers(low, _GENERIC_UNDERSTANDING), 2) / 2
+    short = 1.0 if n_toks < 25 else 0.0
+    return [
+        shared,
+        min(_count_markers(first, _SHARED_EXPERIENCE), 2) / 2,
+        min(_count_markers(low, _INFERRED_FEELING), 3) / 3,
+        min(_count_markers(first, _INFERRED_FEELING), 2) / 2,
+        n_first_person / n,
+        sum(map(_FIRST_PERSON.__contains__, ftoks)) / max(len(ftoks), 1),
+        1.0 if ftoks[:1] and ftoks[0] in _FIRST_PERSON else 0.0,
+        narrative,
+        1.0 if "?" in text and n_first_person == 0 else 0.0,
+        generic,
+        generic * short,
+        generic * (1.0 - narrative),
+        min(_count_markers(low, _GENERALISING), 2) / 2,
+        sum(t in _WE_WORDS for t in toks) / n,
+        1.0 if n_toks < 12 else 0.0,
+        shared * short,
+        narrative * (1.0 if n_toks >= 40 else 0.0),
+    ]
+
+
+_INTERPRETATIONS_V1 = FeatureSet(
+    name="interpretations_v1",
+    names=(
+        "shared_experience",
+        "shared_experience_first",
+        "inferred_feeling",
+        "inferred_feeling_first",
+        "first_person_ratio",
+        "first_person_ratio_first",
+        "opens_first_person",
+        "past_first_person",
+        "asks_without_self",
+        "generic_understanding",
+        "generic_understanding_short",
+        "generic_understanding_no_story",
+        "generalising",
+        "we_ratio",
+        "very_short",
+        "shared_experience_short",
+        "long_story",
+    ),
+    compute=_interpretations_v1,
+)
+
+
+# Emotional reactions (EPITOME): the responder expresses emotions (warmth, compassion,
+# concern, sadness) about the seeker. Strong: an explicit, intensified emotion ("I'm so
+# sorry, that breaks my heart"); weak: a generic one ("sorry", "that sucks", "hugs").
+_STRONG_EMOTION = (
+    "heartbreak",
+    "heart break",
+    "heartbroken",
+    "breaks my heart",
+    "broke my heart",
+    "my heart goes",
+    "my heart hurts",
+    "devastat",
+    "so sorry",
+    "really sorry",
+    "truly sorry",
+    "very sorry",
+    "deeply",
+    "i feel so bad",
+    "i feel for you",
+    "i'm so sad",
+    "so sad",
+    "makes me sad",
+    "makes me so",
+    "awful",
+    "horrible",
+    "terrible",
+    "tragic",
+    "furious",
+    "angry for you",
+    "so angry",
+    "scared for you",
+    "worried about you",
+    "i'm worried",
+    "hurts to read",
+    "hurt to read",
+    "tears",
+    "crying",
+    "sending love",
+    "sending hugs",
+    "big hug",
+    "so proud",
+    "so happy for you",
+    "i love you",
+)
+_WEAK_EMOTION = (
+    "sorry",
+    "that sucks",
+    "sucks",
+    "i hope",
+    "hope you",
+    "glad",
+    "good luck",
+    "hang in there",
+    "stay strong",
+    "hug",
+    "<3",
+    "take care",
+    "best wishes",
+    "feel better",
+    "proud of you",
+    "love",
+    "care about",
+)
+_EMOTION_INTENSIFIED = re.compile(
+    r"\b(?:so|really|truly|very|deeply|incredibly|extremely) "
+    r"(?:sorry|sad|awful|terrible|hard|painful|proud|happy|glad|angry)"
+)
+
+
+def _emotional_reactions_v1(text: str, context: str) -> list[float]:
+    del context
+    low = text.lower()
+    n_toks = len(_TOK.findall(low))
+    first = _FIRST_SENTENCE.split(low.strip(), maxsplit=1)[0]
+    strong = min(_count_markers(low, _STRONG_EMOTION), 3) / 3
+    weak = min(_count_markers(low, _WEAK_EMOTION), 3) / 3
+    return [
+        strong,
+        min(_count_markers(first, _STRONG_EMOTION), 2) / 2,
+        weak,
+        min(_count_markers(first, _WEAK_EMOTION), 2) / 2,
+        min(len(_EMOTION_INTENSIFIED.findall(low)), 2) / 2,
+        1.0 if low.lstrip().startswith(("i'm sorry", "im sorry", "i am sorry", "sorry")) else 0.0,
+        weak * (1.0 if n_toks < 20 else 0.0),
+        strong * (1.0 if "!" in text else 0.0),
+        min(low.count("sorry"), 3) / 3,
+    ]
+
+
+_EMOTIONAL_REACTIONS_V1 = FeatureSet(
+    name="emotional_reactions_v1",
+    names=(
+        "strong_emotion",
+        "strong_emotion_first",
+        "weak_emotion",
+        "weak_emotion_first",
+        "intensified_emotion",
+        "opens_sorry",
+        "weak_emotion_short",
+        "strong_emotion_exclaimed",
+        "sorry_count",
+    ),
+    compute=_emotional_reactions_v1,
+)
+
+
+# Explorations (EPITOME): the responder asks about the seeker's feelings or experience.
+# Strong: a specific question ("What did your sister say when you told her?"); weak: a
+# generic one ("What happened?", "Want to talk?").
+_GENERIC_QUESTION = (
+    "what's wrong",
+    "whats wrong",
+    "what is wrong",
+    "what happened",
+    "are you ok",
+    "are you okay",
+    "you ok?",
+    "you okay?",
+    "want to talk",
+    "wanna talk",
+    "want to chat",
+    "like to talk",
+    "how are you",
+    "how're you",
+    "what's up",
+    "whats up",
+    "what's going on",
+    "whats going on",
+    "pm me",
+    "message me",
+    "dm me",
+    "talk about it",
+)
+_FEELING_WORDS = re.compile(r"\b(?:feel|feels|feeling|felt|emotions?|mood|cope|coping)\b")
+_YOU_WORDS = re.compile(r"\b(?:you|your|you're|youre|yourself)\b")
+_ADVICE_QUESTION = re.compile(
+    r"\b(?:have you (?:tried|considered|thought)|did you try|why don't you|"
+    r"why not|could you|can you)\b"
+)
+
+
+def _explorations_v1(text: str, context: str) -> list[float]:
+    low = text.lower()
+    sentences = [x for x in _FIRST_SENTENCE.split(low.strip()) if x]
+    questions = [x for x in sentences if "?" in x]
+    theirs = {w for w in _TOK.findall(context.lower()) if len(w) > 3}
+    q_toks = [_TOK.findall(q) for q in questions]
+    overlap = max((len(set(t) & theirs) for t in q_toks), default=0)
+    longest = max((len(t) for t in q_toks), default=0)
+    generic = min(_count_markers(low, _GENERIC_QUESTION), 2) / 2
+    return [
+        min(len(questions), 3) / 3,
+        min(sum(1 for q in questions if _YOU_WORDS.search(q)), 3) / 3,
+        min(sum(1 for q in questions if _FEELING_WORDS.search(q)), 2) / 2,
+        generic,
+        generic * (1.0 if longest < 8 else 0.0),
+        min(overlap, 4) / 4,
+        min(longest, 30) / 30,
+        min(sum(1 for q in questions if _ADVICE_QUESTION.search(q)), 2) / 2,
+        1.0 if questions and "?" in sentences[0] else 0.0,
+        1.0 if questions and longest >= 8 and _YOU_WORDS.search(" ".join(questions)) else 0.0,
+    ]
+
+
+_EXPLORATIONS_V1 = FeatureSet(
+    name="explorations_v1",
+    names=(
+        "questions",
+        "questions_about_you",
+        "questions_about_feelings",
+        "generic_question",
+        "generic_short_question",
+        "question_overlap_with_post",
+        "longest_question",
+        "advice_questions",
+        "opens_with_question",
+        "long_question_about_you",
+    ),
+    compute=_explorations_v1,
+)
+
+FEATURE_SETS: dict[str, FeatureSet] = {
+    fs.name: fs
+    for fs in (
+        _HOSTILITY_V1,
+        _MI_V1,
+        _EMPATHY_V1,
+        _INTERPRETATIONS_V1,
+        _EMOTIONAL_REACTIONS_V1,
+        _EXPLORATIONS_V1,
+    )
+}
 """Every dense feature set by the name a model file uses."""

@@ -43,6 +43,7 @@ __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "SOURCES",
+    "DecisionRule",
     "DenseBlock",
     "FeatureMatrix",
     "LinearTextModel",
@@ -264,6 +265,110 @@ class DenseBlock:
 
 Block = TfidfBlock | DenseBlock
 
+ARG_MAX = "arg-max"
+CUT_OFFS = "cut-offs"
+_LEGACY_ARG_MAX = ("arg-max class",)
+"""What models written before decision rules existed say in ``decision`` (or nothing)."""
+
+
+@dataclass(frozen=True)
+class DecisionRule:
+    """How a softmax model's probabilities become one class per text.
+
+    ``cut_offs`` (class -> minimum probability): a class with a cut-off is chosen where its
+    probability reaches the cut-off (of several such classes, the most probable one), and
+    only then. Every other text gets the arg-max, over the classes without a cut-off, of
+    the log-probability plus the class's ``offsets`` entry (0 when absent). With neither,
+    the rule is the plain arg-max: the default, and what a model file without a
+    ``decision`` object (written before rules existed) means.
+
+    In a model file: ``"decision": {"rule": "arg-max"}`` or ``{"rule": "cut-offs",
+    "cut_offs": {"weak": 0.31}, "offsets": {"strong": 0.25}}``; ``offsets`` may also go
+    with ``arg-max``.
+    """
+
+    cut_offs: Mapping[str, float] = field(default_factory=dict)
+    offsets: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def is_arg_max(self) -> bool:
+        return not self.cut_offs and not any(self.offsets.values())
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"rule": CUT_OFFS if self.cut_offs else ARG_MAX}
+        if self.cut_offs:
+            out["cut_offs"] = dict(self.cut_offs)
+        if self.offsets:
+            out["offsets"] = dict(self.offsets)
+        return out
+
+    @classmethod
+    def from_json(cls, spec: Any, outputs: Sequence[str], kind: str = "softmax") -> DecisionRule:
+        """The rule a model file describes (``spec`` is its ``decision`` entry), checked
+        against the model's ``outputs``; raises :class:`ModelFormatError`."""
+
+        if spec is None or (isinstance(spec, str) and spec in _LEGACY_ARG_MAX):
+            return cls()
+        if isinstance(spec, str):
+            raise ModelFormatError(f"unknown decision {spec!r}")
+        if not isinstance(spec, Mapping):
+            raise ModelFormatError(f"decision must be an object, not {type(spec).__name__}")
+        rule = spec.get("rule")
+        unknown = set(spec) - {"rule", "cut_offs", "offsets"}
+        if rule not in (ARG_MAX, CUT_OFFS) or unknown:
+            raise ModelFormatError(f"unknown decision rule {rule!r} or keys {sorted(unknown)}")
+        cut_offs = cls._numbers(spec.get("cut_offs", {}), outputs, "cut-off")
+        offsets = cls._numbers(spec.get("offsets", {}), outputs, "offset")
+        if (rule == CUT_OFFS) != bool(cut_offs):
+            raise ModelFormatError(f"decision rule {rule!r} does not match its cut-offs")
+        if (cut_offs or any(offsets.values())) and kind != "softmax":
+            raise ModelFormatError("cut-offs and offsets need a softmax model")
+        for name, value in cut_offs.items():
+            if not 0.0 < value <= 1.0:
+                raise ModelFormatError(f"cut-off of {name!r} not in (0, 1]: {value!r}")
+        if len(cut_offs) >= len(outputs):
+            raise ModelFormatError("every class has a cut-off: nothing left for the arg-max")
+        return cls(cut_offs=cut_offs, offsets=offsets)
+
+    @staticmethod
+    def _numbers(values: Any, outputs: Sequence[str], what: str) -> dict[str, float]:
+        if not isinstance(values, Mapping):
+            raise ModelFormatError(f"decision {what}s must be an object")
+        out: dict[str, float] = {}
+        for key, value in values.items():
+            if key not in outputs:
+                raise ModelFormatError(f"decision {what} for unknown class {key!r}")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ModelFormatError(f"decision {what} of {key!r} is not a number")
+            if not math.isfinite(value):
+                raise ModelFormatError(f"decision {what} of {key!r} is not finite")
+            out[str(key)] = float(value)
+        return out
+
+    def apply(self, proba: FloatArray, outputs: Sequence[str]) -> IntArray:
+        """The chosen class (column index into ``outputs``) of every row of ``proba``."""
+
+        proba = np.asarray(proba, dtype=np.float64)
+        if proba.ndim != 2 or proba.shape[1] != len(outputs):
+            raise ValueError(f"probabilities of shape {proba.shape} for {len(outputs)} classes")
+        if self.is_arg_max:
+            return np.asarray(np.argmax(proba, axis=1), dtype=np.int64)
+        with np.errstate(divide="ignore"):
+            score = np.log(proba)
+        for name, value in self.offsets.items():
+            score[:, outputs.index(name)] += value
+        cut_columns = [outputs.index(name) for name in self.cut_offs]
+        score[:, cut_columns] = -np.inf
+        pred = np.asarray(np.argmax(score, axis=1), dtype=np.int64)
+        if cut_columns:
+            cuts = np.asarray(list(self.cut_offs.values()), dtype=np.float64)
+            reached = proba[:, cut_columns] >= cuts
+            masked = np.where(reached, proba[:, cut_columns], -1.0)
+            best = np.argmax(masked, axis=1)
+            hit = reached.any(axis=1)
+            pred[hit] = np.asarray(cut_columns, dtype=np.int64)[best[hit]]
+        return pred
+
 
 def _unique_counts(keys: IntArray) -> tuple[IntArray, IntArray]:
     """``np.unique(keys, return_counts=True)``, faster on keys that are already sorted in
@@ -301,6 +406,7 @@ class LinearTextModel:
     intercept: FloatArray
     thresholds: Mapping[str, float]
     metadata: Mapping[str, Any]
+    decision: DecisionRule = field(default_factory=DecisionRule)
 
     @property
     def n_features(self) -> int:
@@ -556,6 +662,25 @@ class LinearTextModel:
             return np.asarray(exp / exp.sum(axis=1, keepdims=True), dtype=np.float64)
         return np.asarray(0.5 * (1.0 + np.tanh(0.5 * scores)), dtype=np.float64)
 
+    def predict(
+        self,
+        texts: Sequence[str],
+        context: Sequence[str | None] | None = None,
+        extra: Mapping[str, Sequence[str | None]] | None = None,
+    ) -> IntArray:
+        """A softmax model's class of every text (index into :attr:`outputs`), by the
+        model's :attr:`decision` rule (the arg-max unless the model file gives one)."""
+
+        if self.kind != "softmax":
+            raise TypeError(f"model {self.name!r} is {self.kind}: use flags() instead")
+        return self.decide(self.predict_proba(texts, context, extra=extra))
+
+    def decide(self, proba: FloatArray) -> IntArray:
+        """The class of every row of this model's probabilities (``predict_proba`` with
+        all outputs), by the model's decision rule."""
+
+        return self.decision.apply(proba, self.outputs)
+
     def flags(
         self,
         texts: Sequence[str],
@@ -735,6 +860,7 @@ def model_from_parts(
     for key, value in thresholds.items():
         if key not in outputs or not (0.0 <= value <= 1.0) or math.isnan(value):
             raise ModelFormatError(f"invalid threshold {key!r}: {value!r}")
+    decision = DecisionRule.from_json(meta.get("decision"), outputs, kind)
     return LinearTextModel(
         name=str(_require(meta, "name")),
         version=str(_require(meta, "version")),
@@ -745,6 +871,7 @@ def model_from_parts(
         intercept=intercept,
         thresholds=thresholds,
         metadata=dict(meta),
+        decision=decision,
     )
 
 
