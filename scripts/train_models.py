@@ -1101,14 +1101,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     np.random.seed(args.seed)
     started = time.time()
     results: list[Result] = []
-    if "ucc" in wanted:
-        results.append(train_ucc(data_root, args.seed, args.folds, args.cv_only))
-    if "annomi" in wanted:
-        results.extend(train_annomi(data_root, args.seed, args.folds, args.cv_only))
-    if "epitome" in wanted:
-        results.extend(train_epitome(data_root, args.seed, args.folds, args.cv_only))
-    if "ipv" in wanted:
-        results.append(train_ipv(data_root, args.seed, args.folds, args.cv_only))
+    # Every model is fitted with BLAS on one thread: the solvers' sums then come out in the
+    # same order whatever OMP_NUM_THREADS is, so the written files are byte-identical on
+    # every run with the same library versions (with more threads the last bits of some
+    # weights depend on the thread count).
+    with threadpool_limits(limits=1):
+        if "ucc" in wanted:
+            results.append(train_ucc(data_root, args.seed, args.folds, args.cv_only))
+        if "annomi" in wanted:
+            results.extend(train_annomi(data_root, args.seed, args.folds, args.cv_only))
+        if "epitome" in wanted:
+            results.extend(train_epitome(data_root, args.seed, args.folds, args.cv_only))
+        if "ipv" in wanted:
+            results.append(train_ipv(data_root, args.seed, args.folds, args.cv_only))
     summary = {r.name: r.cv for r in results}
     print(json.dumps({"cv": summary}, indent=1))
     if not args.cv_only:
