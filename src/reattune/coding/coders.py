@@ -114,14 +114,16 @@ class LexiconCoder:
 
     def apply(self, state: CodingState) -> None:
         lexicon = self.lexicon
-        found = per_text(state.texts, lambda t: lexicon.found_many([t])[0], lexicon.found_many)
+        found = per_text(state.texts, lambda t: lexicon.spans_many([t])[0], lexicon.spans_many)
+        groups = lexicon.groups
         scores = self._scores
         kind = EvidenceKind.LEXICON
         for i, (text, hits) in enumerate(zip(state.texts, found, strict=True)):
             if not hits:
                 continue
             spans = state.spans[i]
-            for e, start, end in hits:
+            for g, start, end, j in hits:
+                e = groups[g][j]
                 score = scores.get(e.score)
                 if score is None:
                     score = scores[e.score] = _clamped(e.score)

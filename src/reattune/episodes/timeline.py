@@ -61,8 +61,15 @@ class Timeline:
     def __post_init__(self) -> None:
         if len(self.tokens) != len(self.turns):
             self.tokens = per_text([t.text for t in self.turns], tx.token_tuple)
+        # one frozenset per distinct set of codes, shared by the turns that have it (the
+        # same few sets recur: fewer objects for the garbage collector to walk)
+        distinct: dict[frozenset[str], frozenset[str]] = {}
+        share = distinct.setdefault
         self._codes = [
-            frozenset([s.code for s in spans]) if spans else _NONE for spans in self.spans
+            share(codes, codes)
+            if spans and (codes := frozenset([s.code for s in spans]))
+            else _NONE
+            for spans in self.spans
         ]
         # the questions every finder asks of every turn, answered once per set of codes
         facts = {codes: self._facts(codes) for codes in set(self._codes)}
