@@ -228,7 +228,7 @@ class Lexicon:
                 if entry.negatable and negated(low, start):
                     continue
                 kept.append(hit)
-            out.append(kept)
+            out.append(hits if len(kept) == len(hits) else kept)
         return out
 
 
