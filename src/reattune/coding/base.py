@@ -118,7 +118,12 @@ class CodingState:
         return {s.code for s in self.spans[turn]}
 
     def has(self, turn: int, *prefixes: str) -> bool:
-        return any(s.code.startswith(prefixes) for s in self.spans[turn])
+        for s in self.spans[turn]:  # a loop: no generator made for the one or two spans
+            if s.code.startswith(prefixes):
+                break
+        else:
+            return False
+        return True
 
     def negative(self, turn: int) -> bool:
         for s in self.spans[turn]:
