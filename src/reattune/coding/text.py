@@ -75,6 +75,8 @@ _NEGATORS = re.compile(
     r"without|hardly|neither|nor)\b|n['’]t\b",
     re.IGNORECASE,
 )
+_HARDLY = re.compile("hardly", re.IGNORECASE)
+"""The one alternative of ``_NEGATORS`` without an "n"."""
 _CLAUSE_BREAK = re.compile(r"[.!?;:,\n]|\bbut\b|\band\b", re.IGNORECASE)
 _HOSTILE_QUESTION = re.compile(
     r"\W*(?:(?:and|but|so|ok|okay|seriously|honestly|like|um|uh)[,\s]+)?"
@@ -136,6 +138,8 @@ def negated(text: str, start: int, window: int = 30) -> bool:
     characters."""
     lo = max(0, start - window)
     before = text[lo:start]
+    if "n" not in before and "N" not in before and _HARDLY.search(before) is None:
+        return False  # every negator but "hardly" has an n (only "n", "N" match it ignoring case)
     if _NEGATORS.search(before) is None:
         return False  # no negator in the window, so none after its last clause break
     breaks = list(_CLAUSE_BREAK.finditer(before))
