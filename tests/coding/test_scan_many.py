@@ -90,3 +90,18 @@ def test_fillers_are_blanked_as_the_plain_expression_does() -> None:
     for text in [*texts, *TEXTS]:
         low = text.lower()
         assert lowered(text) == plain.sub(lambda m: " " * len(m.group()), low), text
+
+
+def test_spans_many_holds_the_matches_of_scan_many_as_plain_numbers() -> None:
+    """``spans_many`` (what the lexicon coder reads) is ``scan_many`` with each match as
+    ``(group, start, end, branch)``, for the lexicon's scanner and the safety rules'."""
+    scanners = [default_lexicon().scanner, load_rules("crisis").scanner]
+    scanners.append(GroupScanner([[(r"\w+ly", True), ("kind", True)], [("you", True)]]))
+    for scanner in scanners:
+        for batch in [*_batches(5)[:20], EDGES]:
+            lows = [lowered(t) for t in batch]
+            expected = [
+                sorted((g, m.start(), m.end(), j) for g, j, m in hits)
+                for hits in scanner.scan_many(lows)
+            ]
+            assert [sorted(s) for s in scanner.spans_many(lows)] == expected

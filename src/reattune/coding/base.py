@@ -46,6 +46,15 @@ def per_text(
     return out
 
 
+_NO_QUESTIONS: list[tuple[int, int]] = []
+"""The questions of every turn without one: one list shared by them all (read-only, as every
+list of questions), not one more object per turn for the garbage collector to walk."""
+
+
+def _questions(text: str) -> list[tuple[int, int]]:
+    return tx.questions(text) or _NO_QUESTIONS
+
+
 def negative_code(code: str) -> bool:
     return code.startswith(NEGATIVE_PREFIXES) or code in NEGATIVE_FAMILIES
 
@@ -83,12 +92,12 @@ class CodingState:
         """``text.questions`` of the turn, read once per coding (do not change the list)."""
         found = self._questions.get(turn)
         if found is None:
-            found = self._questions[turn] = tx.questions(self.texts[turn])
+            found = self._questions[turn] = tx.questions(self.texts[turn]) or _NO_QUESTIONS
         return found
 
     def read_questions(self) -> None:
         """Read the questions of every turn at once (once per distinct text)."""
-        for i, found in enumerate(per_text(self.texts, tx.questions)):
+        for i, found in enumerate(per_text(self.texts, _questions)):
             self._questions.setdefault(i, found)
 
     def normalised(self, turn: int) -> str:
@@ -109,7 +118,12 @@ class CodingState:
         return {s.code for s in self.spans[turn]}
 
     def has(self, turn: int, *prefixes: str) -> bool:
-        return any(s.code.startswith(prefixes) for s in self.spans[turn])
+        for s in self.spans[turn]:  # a loop: no generator made for the one or two spans
+            if s.code.startswith(prefixes):
+                break
+        else:
+            return False
+        return True
 
     def negative(self, turn: int) -> bool:
         for s in self.spans[turn]:

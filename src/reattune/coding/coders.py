@@ -100,6 +100,11 @@ def _conflict_before(state: CodingState, i: int, *also: str) -> bool:
     )
 
 
+_MIRRORED = frozenset({"pursue.blame", "antidote.responsibility"})
+"""The codes ``ContextCoder._mirrors`` mirrors."""
+_LEXICON = EvidenceKind.LEXICON
+
+
 class LexiconCoder:
     """Fires every lexicon entry on its own words (negation and quotation respected)."""
 
@@ -114,14 +119,16 @@ class LexiconCoder:
 
     def apply(self, state: CodingState) -> None:
         lexicon = self.lexicon
-        found = per_text(state.texts, lambda t: lexicon.found_many([t])[0], lexicon.found_many)
+        found = per_text(state.texts, lambda t: lexicon.spans_many([t])[0], lexicon.spans_many)
+        groups = lexicon.groups
         scores = self._scores
         kind = EvidenceKind.LEXICON
         for i, (text, hits) in enumerate(zip(state.texts, found, strict=True)):
             if not hits:
                 continue
             spans = state.spans[i]
-            for e, start, end in hits:
+            for g, start, end, j in hits:
+                e = groups[g][j]
                 score = scores.get(e.score)
                 if score is None:
                     score = scores[e.score] = _clamped(e.score)
@@ -334,7 +341,7 @@ class ContextCoder:
         """
         spans = state.spans[i]
         for x in spans:
-            if x.kind is EvidenceKind.LEXICON and x.code.startswith(REPORTABLE):
+            if x.kind is _LEXICON and x.code.startswith(REPORTABLE):
                 break
         else:
             return
@@ -595,6 +602,11 @@ class ContextCoder:
 
     @staticmethod
     def _mirrors(state: CodingState, i: int) -> None:
+        for x in state.spans[i]:
+            if x.code in _MIRRORED:
+                break
+        else:
+            return  # nothing to mirror
         extra = []
         for x in state.spans[i]:
             if x.code == "pursue.blame":
@@ -633,13 +645,20 @@ class ContextCoder:
         which was already negative — a first negative turn starts a conflict, it does not
         escalate one."""
         turn = state.turns[i]
-        neg = len(
-            {
-                c
-                for x in state.spans[i]
-                if ((c := x.code).startswith(ESCALATION_FAMILIES) or c in ("pursue", "horseman"))
-                and c != "horseman.criticism"
-            }
+        spans = state.spans[i]
+        neg = (
+            len(
+                {
+                    c
+                    for x in spans
+                    if (
+                        (c := x.code).startswith(ESCALATION_FAMILIES) or c in ("pursue", "horseman")
+                    )
+                    and c != "horseman.criticism"
+                }
+            )
+            if spans
+            else 0
         )
         before = negativity.get(turn.speaker)
         if before and neg >= before + 2 and state.in_conflict(i):

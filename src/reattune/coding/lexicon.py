@@ -192,26 +192,43 @@ class Lexicon:
         ]
 
     def found_many(self, texts: Sequence[str]) -> list[list[tuple[LexiconEntry, int, int]]]:
-        """``matches_many`` as plain ``(entry, start, end)`` triples (for the coder)."""
+        """``matches_many`` as plain ``(entry, start, end)`` triples."""
+        groups = self.groups
+        return [
+            [(groups[g][j], start, end) for g, start, end, j in kept]
+            for kept in self.spans_many(texts)
+        ]
+
+    @property
+    def groups(self) -> tuple[tuple[LexiconEntry, ...], ...]:
+        """The entries of each code, in the scanner's group order."""
+        return tuple(entries for _, _, entries in self.compiled)
+
+    def spans_many(self, texts: Sequence[str]) -> list[list[tuple[int, int, int, int]]]:
+        """``found_many`` as ``(group, start, end, entry)`` indices: ``groups[group][entry]``
+        matched at ``start:end`` (for the coder: plain numbers, which the garbage collector
+        stops walking, where a tuple holding the entry stays in its sight)."""
         lows = [lowered(text) for text in texts]
-        compiled = self.compiled
-        out: list[list[tuple[LexiconEntry, int, int]]] = []
-        for text, low, hits in zip(texts, lows, self.scanner.scan_many(lows), strict=True):
+        groups = self.groups
+        out: list[list[tuple[int, int, int, int]]] = []
+        for text, low, hits in zip(texts, lows, self.scanner.spans_many(lows), strict=True):
             if not hits:
-                out.append([])
+                out.append(hits)
                 continue
             quotes = quoted_ranges(text)
             kept = []
-            for g, start, end, j in sorted([(g, m.start(), m.end(), j) for g, j, m in hits]):
+            hits.sort()
+            for hit in hits:
+                g, start, end, j = hit
                 if start == end:
                     continue
-                entry = compiled[g][2][j]
+                entry = groups[g][j]
                 if quotes and not entry.quoted and inside(quotes, start, end):
                     continue
                 if entry.negatable and negated(low, start):
                     continue
-                kept.append((entry, start, end))
-            out.append(kept)
+                kept.append(hit)
+            out.append(hits if len(kept) == len(hits) else kept)
         return out
 
 

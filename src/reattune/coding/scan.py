@@ -553,7 +553,23 @@ class GroupScanner:
         return self.scan_many((text,))[0]
 
     def scan_many(self, texts: Sequence[str]) -> list[list[tuple[int, int, re.Match[str]]]]:
-        """``scan`` of every text, with one pass of each regular expression over them all.
+        """``scan`` of every text, with one pass of each regular expression over them all
+        (see ``spans_many``)."""
+        outs: list[list[Any]] = [[] for _ in texts]
+        self._scan_many(texts, outs, False)
+        return outs
+
+    def spans_many(self, texts: Sequence[str]) -> list[list[tuple[int, int, int, int]]]:
+        """``scan_many`` with each match as plain ``(group, start, end, branch)``: no match
+        object is kept (tens of thousands of them on a long chat, each one more object for
+        the garbage collector to walk while they wait)."""
+        outs: list[list[Any]] = [[] for _ in texts]
+        self._scan_many(texts, outs, True)
+        return outs
+
+    def _scan_many(self, texts: Sequence[str], outs: list[list[Any]], spans: bool) -> None:
+        """The matches of every text into ``outs``, as ``(group, branch, match)`` or, with
+        ``spans``, as ``(group, start, end, branch)``.
 
         The texts are joined, each after a line break, and the places where a branch may
         begin are found in the joined text; each branch is then matched on its own text, so
@@ -562,15 +578,15 @@ class GroupScanner:
         text there (it does not begin with any of their keys); no key begins with a line
         break; and the line starts of the joined text are those of the texts (and their ends,
         after a final line break)."""
-        outs: list[list[tuple[int, int, re.Match[str]]]] = [[] for _ in texts]
         if not texts:
-            return outs
+            return
         for g, rx, _ in self._slow:
             for out, text in zip(outs, texts, strict=True):
                 for m in rx.finditer(text):
                     name = m.lastgroup
                     if name is not None:
-                        out.append((g, int(name[1:]), m))
+                        j = int(name[1:])
+                        out.append((g, m.start(), m.end(), j) if spans else (g, j, m))
         joined = "\n" + "\n".join(texts)
         starts = [0] * len(texts)
         at = 1
@@ -579,7 +595,9 @@ class GroupScanner:
             at += len(text) + 1
         n_groups = self._groups
         mixed = self._mixed
-        places: dict[int, list[_Entry]] = {}
+        # the entries to try at each place: the tables' own tuples, joined only where two
+        # passes meet (no list per place for the collector to walk)
+        places: dict[int, tuple[_Entry, ...]] = {}
         if self._at_words is not None:
             table = self._edged
             i, start, end, text, out, taken = -1, 0, -1, "", outs[0], [0] * n_groups
@@ -596,22 +614,25 @@ class GroupScanner:
                         text, start, out = texts[i], starts[i], outs[i]
                         end = start + len(text)
                         taken = [0] * n_groups
-                    _first_hits(now, text, p - start, taken, out)
+                    _first_hits(now, text, p - start, taken, out, spans)
                 if later:
-                    places[p] = list(later)
+                    places[p] = later
         if mixed.anywhere is not None:
             # every position where a key begins, overlapping ones too
             search = mixed.anywhere.search
             begins = search(joined)
             while begins is not None:
                 p = begins.start()
-                places.setdefault(p, []).extend(_lookup(mixed.free, begins.group()))
+                free = _lookup(mixed.free, begins.group())
+                before = places.get(p)
+                places[p] = free if before is None else before + free
                 begins = search(joined, p + 1)
         if mixed.line:
             line = mixed.line
             p = joined.find("\n")
             while p >= 0:
-                places.setdefault(p + 1, []).extend(line)
+                before = places.get(p + 1)
+                places[p + 1] = line if before is None else before + line
                 p = joined.find("\n", p + 1)
         i, start, end, text, out, taken = -1, 0, -1, "", outs[0], [0] * n_groups
         for p in sorted(places):
@@ -620,12 +641,12 @@ class GroupScanner:
                 text, start, out = texts[i], starts[i], outs[i]
                 end = start + len(text)  # a place at a text's end is the text's own
                 taken = [0] * n_groups
-            entries = places[p]
-            if len(entries) > 1:
-                entries = list({(e[0], e[1]): e for e in entries}.values())
-                entries.sort(key=lambda e: (e[0], e[1]))
-            _first_hits(entries, text, p - start, taken, out)
-        return outs
+            entries: Iterable[_Entry] = places[p]
+            if len(places[p]) > 1:
+                entries = sorted(
+                    {(e[0], e[1]): e for e in places[p]}.values(), key=lambda e: (e[0], e[1])
+                )
+            _first_hits(entries, text, p - start, taken, out, spans)
 
 
 def _first_hits(
@@ -633,11 +654,12 @@ def _first_hits(
     text: str,
     p: int,
     taken: list[int],
-    out: list[tuple[int, int, re.Match[str]]],
+    out: list[Any],
+    spans: bool,
 ) -> None:
     """At position ``p``, the first branch (in order) of each group that matches there,
     unless the group's previous match still covers ``p`` (``taken``, updated); added to
-    ``out``."""
+    ``out`` as ``(group, branch, match)``, or with ``spans`` as ``(group, p, end, branch)``."""
     done = -1
     for g, j, branch in entries:
         if g == done or p < taken[g]:
@@ -651,4 +673,4 @@ def _first_hits(
         end = hit.end()
         taken[g] = end if end > p else p + 1
         done = g
-        out.append((g, j, hit))
+        out.append((g, p, end, j) if spans else (g, j, hit))

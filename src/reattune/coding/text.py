@@ -53,6 +53,12 @@ SHORTHAND = frozenset(
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[\U0001F300-\U0001FAFF\u2600-\u27BF]", re.UNICODE)
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 """``_TOKEN`` on lower-cased ASCII text."""
+_ASCII_TOKEN_BYTES = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256)
+)
+"""``bytes.translate`` table: a letter in lower case, a digit kept, anything else a space — in
+ASCII text without an apostrophe, the ``_ASCII_TOKEN`` tokens of the lower-cased text are the
+``split`` of the result."""
 _QUOTED = re.compile(r'"[^"\n]{1,200}"|“[^”\n]{1,200}”|«[^»\n]{1,200}»')
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -69,6 +75,8 @@ _NEGATORS = re.compile(
     r"without|hardly|neither|nor)\b|n['’]t\b",
     re.IGNORECASE,
 )
+_HARDLY = re.compile("hardly", re.IGNORECASE)
+"""The one alternative of ``_NEGATORS`` without an "n"."""
 _CLAUSE_BREAK = re.compile(r"[.!?;:,\n]|\bbut\b|\band\b", re.IGNORECASE)
 _HOSTILE_QUESTION = re.compile(
     r"\W*(?:(?:and|but|so|ok|okay|seriously|honestly|like|um|uh)[,\s]+)?"
@@ -88,7 +96,10 @@ def token_tuple(text: str) -> tuple[str, ...]:
     if text.isascii():
         # In ASCII text a token is [a-z0-9] runs (no emoji, no typographic apostrophe), and
         # lower-casing first changes no character's class: the same tokens from one C call.
-        found = _ASCII_TOKEN.findall(text.lower())
+        if "'" in text:
+            found = _ASCII_TOKEN.findall(text.lower())
+        else:  # without apostrophes, the runs between the other characters: C calls only
+            found = text.encode("ascii").translate(_ASCII_TOKEN_BYTES).decode("ascii").split()
     else:  # "İ" lower-cases to two characters: lower each token as found
         found = [m.group().lower() for m in _TOKEN.finditer(text)]
     if FILLERS.isdisjoint(found):
@@ -107,7 +118,7 @@ def content_words(text: str) -> frozenset[str]:
 
 def words_of_content(toks: tuple[str, ...]) -> frozenset[str]:
     """``content_words`` from the tokens already read."""
-    return frozenset(t for t in toks if len(t) >= 4)
+    return frozenset([t for t in toks if len(t) >= 4])
 
 
 def quoted_ranges(text: str) -> list[tuple[int, int]]:
@@ -127,6 +138,8 @@ def negated(text: str, start: int, window: int = 30) -> bool:
     characters."""
     lo = max(0, start - window)
     before = text[lo:start]
+    if "n" not in before and "N" not in before and _HARDLY.search(before) is None:
+        return False  # every negator but "hardly" has an n (only "n", "N" match it ignoring case)
     if _NEGATORS.search(before) is None:
         return False  # no negator in the window, so none after its last clause break
     breaks = list(_CLAUSE_BREAK.finditer(before))

@@ -9,7 +9,7 @@ balance is back at the couple's baseline (the median rolling balance) and stays 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from reattune.durations import duration
 from reattune.episodes.timeline import Timeline
@@ -18,7 +18,7 @@ from reattune.model._construct import positional_constructor
 from reattune.model.analysis import Block, Recovery
 
 
-def _groups(tl: Timeline) -> list[list[int]]:
+def _groups(tl: Timeline) -> list[Sequence[int]]:
     n = len(tl.turns)
     if tl.kind is ConversationKind.SESSION and all(t.start is not None for t in tl.turns):
         size = tl.settings.block_seconds
@@ -29,7 +29,7 @@ def _groups(tl: Timeline) -> list[list[int]]:
             assert t.start is not None
             groups.setdefault(int((t.start - origin) // size), []).append(i)
         return [groups[k] for k in sorted(groups)]
-    return [list(range(i, min(n, i + 2))) for i in range(0, n, 2)]
+    return [range(i, min(n, i + 2)) for i in range(0, n, 2)]
 
 
 def balance_blocks(tl: Timeline) -> list[Block]:

@@ -10,8 +10,28 @@ next turn after it. Timing: early (first
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from reattune.episodes.timeline import Timeline
+from reattune.model._construct import positional_constructor
 from reattune.model.analysis import Phase, RepairAttempt, RepairOutcome
+
+_new_repair: Callable[
+    [
+        int,
+        str,
+        tuple[str, ...],
+        RepairOutcome,
+        int | None,
+        float,
+        float | None,
+        Phase,
+        float | None,
+        str,
+    ],
+    RepairAttempt,
+] = positional_constructor(RepairAttempt)
+"""``RepairAttempt(...)`` with its fields in order, built faster (``model/_construct.py``)."""
 
 
 def _mean(values: list[int]) -> float:
@@ -103,17 +123,17 @@ def repair_attempts(tl: Timeline) -> list[RepairAttempt]:
                 else "negativity went on after it"
             )
         out.append(
-            RepairAttempt(
-                turn=i,
-                speaker=turn.speaker,
-                types=tuple(tags),
-                outcome=outcome,
-                response_turn=response,
-                negativity_before=round(before, 3),
-                negativity_after=None if after is None else round(after, 3),
-                phase=_phase(tl, i, span),
-                at=tl.clock(i),
-                explanation=f"repair attempt ({', '.join(tags)}): {why}",
+            _new_repair(
+                i,  # turn
+                turn.speaker,  # speaker
+                tuple(tags),  # types
+                outcome,  # outcome
+                response,  # response_turn
+                round(before, 3),  # negativity_before
+                None if after is None else round(after, 3),  # negativity_after
+                _phase(tl, i, span),  # phase
+                tl.clock(i),  # at
+                f"repair attempt ({', '.join(tags)}): {why}",  # explanation
             )
         )
     return out

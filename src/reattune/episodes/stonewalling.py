@@ -15,9 +15,11 @@ present is a freeze, flooding recalled ("last night I was overwhelmed") is not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reattune.episodes.timeline import PURSUIT_CODES, STONEWALL_REPLY_CODES, Timeline
+from reattune.model._construct import positional_constructor
 from reattune.model.analysis import (
     DelayedReply,
     DelayKind,
@@ -25,6 +27,11 @@ from reattune.model.analysis import (
     StonewallCriterion,
     StonewallingEpisode,
 )
+
+_new_delay: Callable[[int, str, float, float, float, DelayKind, str], DelayedReply] = (
+    positional_constructor(DelayedReply)
+)
+"""``DelayedReply(...)`` with its fields in order, built faster (``model/_construct.py``)."""
 
 _CRITERION_WHY = {
     StonewallCriterion.UNANSWERED_BIDS: "left {n} consecutive bids unanswered",
@@ -60,7 +67,12 @@ def _elaborated(tl: Timeline, i: int, of: int | None) -> bool:
 def _flooded_now(tl: Timeline, i: int) -> bool:
     """Flooding said of the present ("I can't think", "my heart is pounding"), not recalled
     ("last night I was completely overwhelmed", tag ``recalled``)."""
-    return any(s.code == "flooding" and s.tag != "recalled" for s in tl.spans[i])
+    for s in tl.spans[i]:  # a loop: no generator made for the one or two spans
+        if s.code == "flooding" and s.tag != "recalled":
+            break
+    else:
+        return False
+    return True
 
 
 def _after_break(tl: Timeline, i: int, prev: int | None) -> bool:
@@ -101,14 +113,14 @@ def delayed_replies(tl: Timeline) -> list[DelayedReply]:
             kind, why = DelayKind.PAUSE, "an ordinary turn after a pause"
         assert turn.latency is not None
         out.append(
-            DelayedReply(
-                turn=i,
-                speaker=turn.speaker,
-                latency=turn.latency,
-                baseline=base,
-                factor=round(factor, 2),
-                kind=kind,
-                explanation=f"reply {factor:.1f}× slower than the speaker's median: {why}",
+            _new_delay(
+                i,  # turn
+                turn.speaker,  # speaker
+                turn.latency,  # latency
+                base,  # baseline
+                round(factor, 2),  # factor
+                kind,  # kind
+                f"reply {factor:.1f}× slower than the speaker's median: {why}",  # explanation
             )
         )
     return out

@@ -57,12 +57,21 @@ class Timeline:
     _withdraws: list[bool] = field(default_factory=list)
     _negatives: list[int] = field(default_factory=list)
     _positives: list[int] = field(default_factory=list)
+    _engages: list[bool] = field(default_factory=list)
+    """``has(i, *ENGAGING_CODES)`` of every turn."""
 
     def __post_init__(self) -> None:
         if len(self.tokens) != len(self.turns):
             self.tokens = per_text([t.text for t in self.turns], tx.token_tuple)
+        # one frozenset per distinct set of codes, shared by the turns that have it (the
+        # same few sets recur: fewer objects for the garbage collector to walk)
+        distinct: dict[frozenset[str], frozenset[str]] = {}
+        share = distinct.setdefault
         self._codes = [
-            frozenset([s.code for s in spans]) if spans else _NONE for spans in self.spans
+            share(codes, codes)
+            if spans and (codes := frozenset([s.code for s in spans]))
+            else _NONE
+            for spans in self.spans
         ]
         # the questions every finder asks of every turn, answered once per set of codes
         facts = {codes: self._facts(codes) for codes in set(self._codes)}
@@ -73,9 +82,11 @@ class Timeline:
         self._withdraws = [f[2] for f in per_turn]
         self._negatives = [f[3] for f in per_turn]
         self._positives = [f[4] for f in per_turn]
+        self._engages = [f[5] for f in per_turn]
 
-    def _facts(self, codes: frozenset[str]) -> tuple[bool, bool, bool, int, int]:
-        """Of a turn with ``codes``: in conflict, pursues, withdraws, negatives, positives."""
+    def _facts(self, codes: frozenset[str]) -> tuple[bool, bool, bool, int, int, bool]:
+        """Of a turn with ``codes``: in conflict, pursues, withdraws, negatives, positives,
+        engages (``ENGAGING_CODES``)."""
         valence = self.codebook.valence
         return (
             _conflict(codes),
@@ -83,6 +94,7 @@ class Timeline:
             any(c.startswith(WITHDRAWAL_CODES) for c in codes),
             sum(1 for c in codes if valence(c) < 0),
             sum(1 for c in codes if valence(c) > 0),
+            any(c.startswith(ENGAGING_CODES) for c in codes),
         )
 
     def recode(self, turns: Iterable[int]) -> None:
@@ -96,6 +108,7 @@ class Timeline:
                 self._withdraws[i],
                 self._negatives[i],
                 self._positives[i],
+                self._engages[i],
             ) = self._facts(codes)
             for prefixes, found in self._flags.items():
                 found[i] = any(c.startswith(prefixes) for c in codes)
@@ -195,14 +208,12 @@ class Timeline:
         validating or curious (defending is engaging). ``of`` is the partner's turn it
         answers (kept for finders that weigh overlap)."""
         del of
-        if self.has(i, *ENGAGING_CODES):
-            return True
-        return not self.withdraws(i)
+        return self._engages[i] or not self._withdraws[i]
 
     def on_topic(self, i: int, of: int | None) -> bool:
         """The turn answers ``of``: it engages (repair, validation, defence…) or shares a
         content word with it."""
-        if of is None or self.has(i, *ENGAGING_CODES):
+        if of is None or self._engages[i]:
             return True
         mine = tx.words_of_content(self.tokens[i]) - _STOP
         return bool(mine & tx.words_of_content(self.tokens[of]))

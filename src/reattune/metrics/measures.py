@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from itertools import chain
+from operator import attrgetter
 
 from reattune.episodes.timeline import Timeline
 from reattune.model import Conversation
@@ -35,6 +36,8 @@ ANTIDOTES = (
 )
 
 
+_MESSAGES = attrgetter("messages")
+_TEXT = attrgetter("text")
 _YOU = frozenset({"you", "your", "you're", "u", "ur", "yours"})
 _WE = frozenset({"we", "us", "our", "we're", "ours", "let's"})
 
@@ -71,8 +74,8 @@ def partner_metrics(
                 speaker=sid,
                 label=speaker.label,
                 turns=len(idx),
-                messages=sum(len(t.messages) for t in turns),
-                words=sum(len(t.text.split()) for t in turns),
+                messages=sum(map(len, map(_MESSAGES, turns))),
+                words=sum(map(len, map(str.split, map(_TEXT, turns)))),
                 median_turn_tokens=_median([float(len(t)) for t in toks]),
                 median_latency=_median(latencies),
                 baseline_latency=tl.latency_baseline(sid),
