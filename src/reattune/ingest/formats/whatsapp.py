@@ -34,10 +34,11 @@ once per distinct (date, time) text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import compress, count
 from operator import itemgetter, ne, not_
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from reattune.errors import MalformedFileError
 from reattune.ingest.base import DateOrder, ParseOptions, ParseResult
@@ -215,6 +216,9 @@ _EXPECTED = (
 )
 
 _Ymd = tuple[int, int, int]
+_Head = tuple[str | None, str, str, str | None, str]
+"""A header's groups: (bracket, date, time, sender, text); ``_HEADER`` always sets 2, 3, 5."""
+_groups = cast("Callable[[re.Match[str]], _Head]", re.Match.groups)
 
 
 class WhatsAppParser:
@@ -263,14 +267,14 @@ class _Parse:
         # One match per line, the bookkeeping by itertools/map rather than a Python loop.
         found = list(map(_HEADER.match, lines))
         starts = list(compress(range(1, len(lines) + 1), found))  # line numbers
-        matched: list[re.Match[str]] = list(filter(None, found))
+        # each header's groups: (bracket, date, time, sender, text)
+        groups = list(map(_groups, filter(None, found)))
         # consecutive distinct dates, with the line of their first message: where the date
         # differs from the one before
-        days = list(map(itemgetter(2), matched))
+        days = list(map(itemgetter(1), groups))
         date_seq = [
             (days[i], starts[i]) for i in compress(count(), map(ne, days, [None, *days[:-1]]))
         ]
-        heads: list[re.Match[str] | None] = list(matched)
         looks = _LOOKS_LIKE_HEADER.match
         misses = list(map(not_, found))  # the other lines: continuations, or damaged headers
         damaged = [
@@ -278,6 +282,7 @@ class _Parse:
             for n, line in zip(compress(count(1), misses), compress(lines, misses), strict=True)
             if line[:1] in _HEADER_START and looks(line)
         ]
+        heads: list[_Head | None] = list(groups)
         if damaged:  # a damaged header starts a record too: kept as a fragment
             by_line = dict(zip(starts, heads, strict=True))
             by_line.update(dict.fromkeys(damaged))
@@ -373,7 +378,7 @@ class _Parse:
     def _build(
         self,
         starts: list[int],
-        heads: list[re.Match[str] | None],
+        heads: list[_Head | None],
         dates: dict[str, _Ymd | None],
     ) -> None:
         result = self.result
@@ -393,7 +398,7 @@ class _Parse:
         clock = 0.0
         day: datetime | None = None
         day_clock = 0.0
-        ios = android = twelve = 0
+        ios = twelve = empty = 0
         backwards = index = 0
         prev_ts: datetime | None = None
         speech, system = MessageKind.SPEECH, MessageKind.SYSTEM
@@ -407,21 +412,27 @@ class _Parse:
         gap = self.options.turn_gap_seconds
         one_span: dict[int, tuple[tuple[int, int], ...]] = {}  # ((0, n),), shared
         first_triggers, last_triggers = _FIRST_TRIGGERS, _LAST_TRIGGERS
+        # The senders whose message can be plain: a name, printable, not a quoted group name.
+        plain_senders = {
+            s
+            for s in set(map(itemgetter(3), filter(None, heads)))
+            if s and '"' not in s and s.isprintable()
+        }
         stops = starts[1:]  # the line after each record (1-based: the record's last line)
         stops.append(len(lines) + 1)
-        for start, stop, m in zip(starts, stops, heads, strict=True):
-            if m is None:
+        for start, stop, head in zip(starts, stops, heads, strict=True):
+            if head is None:
                 end = _record_end(lines, start, stop)
                 self._fragment(start, end, "the line starts like a message header but is damaged")
                 continue
-            bracket, date_s, time_s, sender, text = m.groups()
-            if date_s != cur_date:
-                cur_date = date_s
-                ymd = dates.get(date_s)
-                day = None if ymd is None else datetime(ymd[0], ymd[1], ymd[2], tzinfo=zone)
-                day_clock = 0.0 if day is None else day.timestamp()
-                cur_time = None
-            if time_s != cur_time:
+            bracket, date_s, time_s, sender, text = head
+            if time_s != cur_time or date_s != cur_date:
+                if date_s != cur_date:
+                    cur_date = date_s
+                    ymd = dates.get(date_s)
+                    day = None if ymd is None else datetime(ymd[0], ymd[1], ymd[2], tzinfo=zone)
+                    day_clock = 0.0 if day is None else day.timestamp()
+                    cur_time = None
                 if day is None:
                     end = _record_end(lines, start, stop)
                     self._fragment(start, end, "the message header has an impossible date")
@@ -442,42 +453,34 @@ class _Parse:
                 # (whole seconds: the sum is exact, as ``ts.timestamp()`` is)
                 clock = day_clock + known[1] if fixed else ts.timestamp()
                 cur_time = time_s
+                # (a message of the same date and time as the one before has its datetime)
+                if prev_ts is not None and ts < prev_ts:
+                    backwards += 1
+                    if backwards <= _MAX_BACKWARDS_WARNINGS:
+                        result.warn(
+                            "W106",
+                            f"line {start}: the time goes back against the message before",
+                            SourceLocation(file, line=start),
+                        )
+                prev_ts = ts
             if bracket:
                 ios += 1
-            else:
-                android += 1
-            if prev_ts is not None and ts < prev_ts:
-                backwards += 1
-                if backwards <= _MAX_BACKWARDS_WARNINGS:
-                    result.warn(
-                        "W106",
-                        f"line {start}: the time goes back against the message before",
-                        SourceLocation(file, line=start),
-                    )
-            prev_ts = ts
-            end = start
-            joined = plain = False
-            if sender and '"' not in sender and sender.isprintable():
-                if stop - start > 1:
-                    end = _record_end(lines, start, stop)
-                if end > start:
-                    text = "\n".join([text, *lines[start:end]])
-                    joined, plain = True, not _lines_may_hold_marker(text)
-                else:
-                    plain = bool(text) and (
-                        (text[0] not in first_triggers and text[-1] not in last_triggers)
-                        or not _may_hold_marker(text)
-                    )
-            if plain:
-                # The common message: "Name: text" (on one line or more), no marker, no
-                # notice — what the general steps below make of it, without them.
+            if (
+                stop - start == 1
+                and sender in plain_senders
+                and text
+                and text[0] not in first_triggers
+                and text[-1] not in last_triggers
+            ):
+                # The common message: "Name: text" on one line, no marker, no notice — what
+                # the general steps below make of it, without them.
                 message = new_located_message(
                     index,
                     sender,
                     text,
                     file,
                     start,
-                    end,
+                    start,
                     None,
                     ts,
                     None,
@@ -488,126 +491,116 @@ class _Parse:
                     False,
                     (),
                 )
-                append(message)
-                index += 1
-                # turns, as ``build_turns`` groups them (as below)
-                if sender != turn_sender or clock - turn_end > gap:
-                    if turn_first is not None:
-                        if turn_rest is None or len(turn_rest) == 1:  # ``make_turn``, inline
-                            assert turn_sender is not None  # (a turn is open)
-                            said = turn_first.text
-                            size = len(said)
-                            if turn_rest is None:
-                                held: tuple[Message, ...] = (turn_first,)
-                                spans = one_span.get(size)
-                                if spans is None:
-                                    spans = one_span[size] = ((0, size),)
-                            else:
-                                second = turn_rest[0]
-                                held = (turn_first, second)
-                                cut = size + _JOINER_LEN
-                                spans = ((0, size), (cut, cut + len(second.text)))
-                                said = TURN_JOINER.join((said, second.text))
-                            gap_ = latency = None
-                            if previous is not None and previous.end is not None:
-                                gap_ = turn_start - previous.end
-                                if previous.speaker != turn_sender:
-                                    latency = gap_
-                            previous = new_turn(
-                                len(turns),
-                                turn_sender,
-                                held,
-                                said,
-                                spans,
-                                turn_start,
-                                turn_end,
-                                latency,
-                                gap_,
-                                None,  # no words per minute: a chat message has no ``start``
-                            )
-                        else:
-                            held = (turn_first, *turn_rest)
-                            previous = make_turn(len(turns), held, turn_start, turn_end, previous)
-                        turns.append(previous)
-                    turn_first, turn_rest, turn_start, turn_sender = message, None, clock, sender
-                elif turn_rest is None:
-                    turn_rest = [message]
-                else:
-                    turn_rest.append(message)
-                turn_end = clock
-                continue
-            if not joined:
+            else:
                 end = _record_end(lines, start, stop)
-            # sender and text: the header pattern cut the rest at its first ": "
-            kind = speech
-            if not sender or ('"' in sender and _is_notice(f"{sender}: {text}")):
-                # No "Name: " (or a notice whose quoted group name holds ": ").
-                rest = text if sender is None else f"{sender}: {text}"
-                if not rest:
-                    self._fragment(start, end, "the message header has neither sender nor text")
-                    continue
-                if sender is None and rest[-1] == ":" and len(rest) > 1:
-                    sender, text = rest[:-1], ""
-                else:
-                    sender, text, kind = (
-                        None,
-                        rest.lstrip(_DIRECTION_MARKS).replace(LRM, ""),
-                        system,
-                    )
-            if end > start and not joined:
-                text = "\n".join([text, *lines[start:end]])
-            media: tuple[str, ...] = ()
-            edited = deleted = False
-            if sender is not None:
-                if not sender.isprintable():  # U+200E, U+202A… around it, "~\u202fName"
-                    sender = sender.strip(_DIRECTION_MARKS).replace("\u202f", " ")
+                # sender and text: the header pattern cut the rest at its first ": "
+                kind = speech
+                if not sender or ('"' in sender and _is_notice(f"{sender}: {text}")):
+                    # No "Name: " (or a notice whose quoted group name holds ": ").
+                    rest = text if sender is None else f"{sender}: {text}"
+                    if not rest:
+                        empty += 1
+                        self._fragment(start, end, "the message header has neither sender nor text")
+                        continue
+                    if sender is None and rest[-1] == ":" and len(rest) > 1:
+                        sender, text = rest[:-1], ""
+                    else:
+                        sender, text, kind = (
+                            None,
+                            rest.lstrip(_DIRECTION_MARKS).replace(LRM, ""),
+                            system,
+                        )
                 if end > start:
-                    marked = _lines_may_hold_marker(text)
-                else:
-                    marked = (
-                        text[:1] in _FIRST_TRIGGERS or text[-1:] in _LAST_TRIGGERS
-                    ) and _may_hold_marker(text)
-                if marked:
-                    text, media, edited, deleted, notice = _classify(text)
-                    if notice:
-                        sender, kind = None, system
-            if kind is speech and not text and not media and not deleted:
-                result.warn(
-                    "W108",
-                    f"line {start}: the message has no text and no attachment",
-                    SourceLocation(file, line=start),
+                    text = "\n".join([text, *lines[start:end]])
+                media: tuple[str, ...] = ()
+                edited = deleted = False
+                if sender is not None:
+                    if not sender.isprintable():  # U+200E, U+202A… around it, "~\u202fName"
+                        sender = sender.strip(_DIRECTION_MARKS).replace("\u202f", " ")
+                    if end > start:
+                        marked = _lines_may_hold_marker(text)
+                    else:
+                        marked = (
+                            text[:1] in _FIRST_TRIGGERS or text[-1:] in _LAST_TRIGGERS
+                        ) and _may_hold_marker(text)
+                    if marked:
+                        text, media, edited, deleted, notice = _classify(text)
+                        if notice:
+                            sender, kind = None, system
+                if kind is speech and not text and not media and not deleted:
+                    result.warn(
+                        "W108",
+                        f"line {start}: the message has no text and no attachment",
+                        SourceLocation(file, line=start),
+                    )
+                message = new_located_message(
+                    index,
+                    sender,
+                    text,
+                    file,
+                    start,
+                    end,
+                    None,
+                    ts,  # always timezone-aware (``zone``)
+                    None,
+                    None,
+                    kind,
+                    media,
+                    edited,
+                    deleted,
+                    (),
                 )
-            message = new_located_message(
-                index,
-                sender,
-                text,
-                file,
-                start,
-                end,
-                None,
-                ts,  # always timezone-aware (``zone``)
-                None,
-                None,
-                kind,
-                media,
-                edited,
-                deleted,
-                (),
-            )
+                if kind is not speech:  # a notice: in no turn
+                    append(message)
+                    index += 1
+                    continue
             append(message)
             index += 1
-            if kind is speech:  # turns, as ``build_turns`` groups them (speech has a sender)
-                if sender != turn_sender or clock - turn_end > gap:
-                    if turn_first is not None:
-                        held = (turn_first,) if turn_rest is None else (turn_first, *turn_rest)
+            # turns, as ``build_turns`` groups them (speech has a sender)
+            if sender != turn_sender or clock - turn_end > gap:
+                if turn_first is not None:
+                    if turn_rest is None or len(turn_rest) == 1:  # ``make_turn``, inline
+                        assert turn_sender is not None  # (a turn is open)
+                        said = turn_first.text
+                        size = len(said)
+                        if turn_rest is None:
+                            held: tuple[Message, ...] = (turn_first,)
+                            spans = one_span.get(size)
+                            if spans is None:
+                                spans = one_span[size] = ((0, size),)
+                        else:
+                            second = turn_rest[0]
+                            held = (turn_first, second)
+                            cut = size + _JOINER_LEN
+                            spans = ((0, size), (cut, cut + len(second.text)))
+                            said = TURN_JOINER.join((said, second.text))
+                        gap_ = latency = None
+                        if previous is not None and previous.end is not None:
+                            gap_ = turn_start - previous.end
+                            if previous.speaker != turn_sender:
+                                latency = gap_
+                        previous = new_turn(
+                            len(turns),
+                            turn_sender,
+                            held,
+                            said,
+                            spans,
+                            turn_start,
+                            turn_end,
+                            latency,
+                            gap_,
+                            None,  # no words per minute: a chat message has no ``start``
+                        )
+                    else:
+                        held = (turn_first, *turn_rest)
                         previous = make_turn(len(turns), held, turn_start, turn_end, previous)
-                        turns.append(previous)
-                    turn_first, turn_rest, turn_start, turn_sender = message, None, clock, sender
-                elif turn_rest is None:
-                    turn_rest = [message]
-                else:
-                    turn_rest.append(message)
-                turn_end = clock
+                    turns.append(previous)
+                turn_first, turn_rest, turn_start, turn_sender = message, None, clock, sender
+            elif turn_rest is None:
+                turn_rest = [message]
+            else:
+                turn_rest.append(message)
+            turn_end = clock
         if backwards > _MAX_BACKWARDS_WARNINGS:
             result.warn(
                 "W106",
@@ -626,6 +619,7 @@ class _Parse:
             "(set it with --timezone)",
         )
         details = result.details
+        android = index + empty - ios  # the records that got a timestamp, less the iOS ones
         details["platform"] = "ios" if ios > android else "android"
         details["clock"] = "12h" if twelve else "24h"
         if self.source.members:
