@@ -57,13 +57,14 @@ from reattune.model.turn import new_turn
 
 LRM = "\u200e"
 
+_SENDER_AND_TEXT = r"(?:([^:]*+(?::(?! )[^:]*+)*+): )?((?s:.*))"
+"""The end of ``_HEADER`` (groups 4 and 5), also the end of a file's ``_shape_pattern``."""
+
 _HEADER = re.compile(
     r"[\u200e\u200f]*+(\[)?"
     r"(\d{1,4}+[/.\-] ?+\d{1,2}+[/.\-] ?+\d{1,4}+)\.?+,?+[ \u00a0\u202f]"
     r"(\d{1,2}+[:.]\d\d(?:[:.]\d\d)?+(?:[ \u00a0\u202f]?+[aApP]\.?+[ \u00a0\u202f]?+[mM]\.?+)?+)"
-    r"(?(1)\] | [-\u2013] )"
-    r"(?:([^:]*+(?::(?! )[^:]*+)*+): )?"
-    r"((?s:.*))"
+    r"(?(1)\] | [-\u2013] )" + _SENDER_AND_TEXT
 )
 """One message header: (1) ``[`` on iOS, (2) date, (3) time; then the rest of the line,
 cut at its first ``": "`` into (4) what comes before it (the sender, or ``None`` when the
@@ -268,7 +269,7 @@ class _Parse:
     def run(self) -> ParseResult:
         lines = self.lines
         # One match per line, the bookkeeping by itertools/map rather than a Python loop.
-        found = list(map(_HEADER.match, lines))
+        found = _match_headers(lines)
         starts = list(compress(range(1, len(lines) + 1), found))  # line numbers
         # each header's groups: (bracket, date, time, sender, text)
         groups = list(map(_groups, filter(None, found)))
@@ -639,6 +640,52 @@ class _Parse:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _match_headers(lines: list[str]) -> list[re.Match[str] | None]:
+    """``_HEADER.match`` of every line (what counts of each match is its groups): first with
+    the file's own header shape (``_shape_pattern`` of its first header), cheaper, then with
+    ``_HEADER`` on the lines that shape does not match."""
+    first = next(filter(None, map(_HEADER.match, lines)), None)
+    if first is None:
+        return [None] * len(lines)
+    found: list[re.Match[str] | None] = list(map(_shape_pattern(first).match, lines))
+    header = _HEADER.match
+    for i in compress(count(), map(not_, found)):
+        found[i] = header(lines[i])
+    return found
+
+
+def _shape_pattern(m: re.Match[str]) -> re.Pattern[str]:
+    """A pattern that matches the lines whose header has the shape of ``m``'s (a match of
+    ``_HEADER``): the same characters up to the sender, but for digits (any digit where it
+    has one, as many), giving the same groups as ``_HEADER`` on them.
+
+    ``_HEADER`` reads such a line as it read ``m``'s: every test it makes before the sender
+    gives the same answer for any digit (no set it tests holds one) and each other character
+    is the same, so it takes the same path, never backtracking into that part (what follows
+    always matches). Groups: (1) ``[`` where ``m`` has one, else a group that never takes
+    part (``(\\[){0}``: ``None``, as ``_HEADER`` gives without a bracket), (2) date, (3) time,
+    then ``_HEADER``'s own end."""
+    line = m.string
+    cut = m.start(4) if m.group(4) is not None else m.start(5)
+    pieces = []
+    pos = 0
+    if m.group(1) is None:
+        pieces.append(r"(\[){0}")
+    for group in (1, 2, 3):
+        lo, hi = m.span(group)
+        if lo < 0:
+            continue
+        pieces += [_shape(line[pos:lo]), "(", _shape(line[lo:hi]), ")"]
+        pos = hi
+    pieces += [_shape(line[pos:cut]), _SENDER_AND_TEXT]
+    return re.compile("".join(pieces))
+
+
+def _shape(text: str) -> str:
+    """``text`` as a pattern that matches it with any digit for each digit."""
+    return "".join(r"\d" if ch.isdecimal() else re.escape(ch) for ch in text)
 
 
 def _record_end(lines: list[str], start: int, stop: int) -> int:
