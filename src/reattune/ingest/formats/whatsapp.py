@@ -271,11 +271,10 @@ class _Parse:
         # One match per line, the bookkeeping by itertools/map rather than a Python loop.
         found = _match_headers(lines)
         starts = list(compress(range(1, len(lines) + 1), found))  # line numbers
-        # each header's groups: (bracket, date, time, sender, text)
-        groups = list(map(_groups, filter(None, found)))
+        matched: list[re.Match[str]] = list(filter(None, found))
         # consecutive distinct dates, with the line of their first message: where the date
         # differs from the one before
-        days = list(map(itemgetter(1), groups))
+        days = list(map(itemgetter(2), matched))
         date_seq = [
             (days[i], starts[i]) for i in compress(count(), map(ne, days, [None, *days[:-1]]))
         ]
@@ -287,7 +286,9 @@ class _Parse:
             if line[:1] in _HEADER_START and looks(line)
         ]
         del found  # the match objects: their memory serves the messages
-        heads = cast("list[_Head | None]", groups)  # (only replaced, never changed, below)
+        # (each header's groups are taken in the pass that reads them: made all at once here,
+        # with their date and time texts, they would take more memory than the messages)
+        heads: list[re.Match[str] | None] = list(matched)
         if damaged:  # a damaged header starts a record too: kept as a fragment
             by_line = dict(zip(starts, heads, strict=True))
             by_line.update(dict.fromkeys(damaged))
@@ -383,7 +384,7 @@ class _Parse:
     def _build(
         self,
         starts: list[int],
-        heads: list[_Head | None],
+        heads: list[re.Match[str] | None],
         dates: dict[str, _Ymd | None],
     ) -> None:
         result = self.result
@@ -417,20 +418,17 @@ class _Parse:
         gap = self.options.turn_gap_seconds
         one_span: dict[int, tuple[tuple[int, int], ...]] = {}  # ((0, n),), shared
         first_triggers, last_triggers = _FIRST_TRIGGERS, _LAST_TRIGGERS
-        # The senders whose message can be plain: a name, printable, not a quoted group name.
-        plain_senders = {
-            s
-            for s in set(map(itemgetter(3), filter(None, heads)))
-            if s and '"' not in s and s.isprintable()
-        }
+        # The senders whose message can be plain (a name, printable, not a quoted group name),
+        # as the general path below finds them.
+        plain_senders: set[str] = set()
         stops = starts[1:]  # the line after each record (1-based: the record's last line)
         stops.append(len(lines) + 1)
-        for start, stop, head in zip(starts, stops, heads, strict=True):
-            if head is None:
+        for start, stop, m in zip(starts, stops, heads, strict=True):
+            if m is None:
                 end = _record_end(lines, start, stop)
                 self._fragment(start, end, "the line starts like a message header but is damaged")
                 continue
-            bracket, date_s, time_s, sender, text = head
+            bracket, date_s, time_s, sender, text = _groups(m)
             if time_s != cur_time or date_s != cur_date:
                 if date_s != cur_date:
                     cur_date = date_s
@@ -497,6 +495,8 @@ class _Parse:
                     (),
                 )
             else:
+                if sender and '"' not in sender and sender.isprintable():
+                    plain_senders.add(sender)
                 end = _record_end(lines, start, stop)
                 # sender and text: the header pattern cut the rest at its first ": "
                 kind = speech
