@@ -27,8 +27,9 @@ Dates use ``/``, ``.`` or ``-`` with 2- or 4-digit years; whether the day or the
 comes first is decided from the whole file (``details["date_order"]``). Times carry no
 zone: they are read in ``ParseOptions.timezone``.
 
-Speed: one compiled regex match per line, then one step per message; timestamps are built
-once per distinct (date, time) text.
+Speed: one compiled regex match per line (first a pattern of the file's own header shape,
+``_match_headers``), then one step per message; timestamps are built once per distinct
+(date, time) text.
 """
 
 from __future__ import annotations
