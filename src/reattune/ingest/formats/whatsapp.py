@@ -27,17 +27,19 @@ Dates use ``/``, ``.`` or ``-`` with 2- or 4-digit years; whether the day or the
 comes first is decided from the whole file (``details["date_order"]``). Times carry no
 zone: they are read in ``ParseOptions.timezone``.
 
-Speed: one compiled regex match per line, then one step per message; timestamps are built
-once per distinct (date, time) text.
+Speed: one compiled regex match per line (first a pattern of the file's own header shape,
+``_match_headers``), then one step per message; timestamps are built once per distinct
+(date, time) text.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import compress, count
 from operator import itemgetter, ne, not_
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from reattune.errors import MalformedFileError
 from reattune.ingest.base import DateOrder, ParseOptions, ParseResult
@@ -56,13 +58,14 @@ from reattune.model.turn import new_turn
 
 LRM = "\u200e"
 
+_SENDER_AND_TEXT = r"(?:([^:]*+(?::(?! )[^:]*+)*+): )?((?s:.*))"
+"""The end of ``_HEADER`` (groups 4 and 5), also the end of a file's ``_shape_pattern``."""
+
 _HEADER = re.compile(
     r"[\u200e\u200f]*+(\[)?"
     r"(\d{1,4}+[/.\-] ?+\d{1,2}+[/.\-] ?+\d{1,4}+)\.?+,?+[ \u00a0\u202f]"
     r"(\d{1,2}+[:.]\d\d(?:[:.]\d\d)?+(?:[ \u00a0\u202f]?+[aApP]\.?+[ \u00a0\u202f]?+[mM]\.?+)?+)"
-    r"(?(1)\] | [-\u2013] )"
-    r"(?:([^:]*+(?::(?! )[^:]*+)*+): )?"
-    r"(.*)"
+    r"(?(1)\] | [-\u2013] )" + _SENDER_AND_TEXT
 )
 """One message header: (1) ``[`` on iOS, (2) date, (3) time; then the rest of the line,
 cut at its first ``": "`` into (4) what comes before it (the sender, or ``None`` when the
@@ -70,7 +73,10 @@ rest holds no ``": "``) and (5) what comes after it (or the whole rest).
 
 The possessive quantifiers (``*+``, ``?+``, ``{1,4}+``) never give back what they took:
 each is followed by something that could not match what it would give back, so they match
-exactly what the plain ones would, without trying to backtrack (a quarter less time)."""
+exactly what the plain ones would, without trying to backtrack (a quarter less time).
+
+It is only matched against single lines (no ``"\n"``): there ``(?s:.*)`` takes the same rest
+as ``.*``, in one step instead of a newline test per character."""
 
 _LOOKS_LIKE_HEADER = re.compile(
     r"[\u200e\u200f]*\[?\d{1,4}[/.\-] ?\d{1,2}[/.\-] ?\d{1,4}\.?,?\s*\d{1,2}[:.]\d"
@@ -215,6 +221,9 @@ _EXPECTED = (
 )
 
 _Ymd = tuple[int, int, int]
+_Head = tuple[str | None, str, str, str | None, str]
+"""A header's groups: (bracket, date, time, sender, text); ``_HEADER`` always sets 2, 3, 5."""
+_groups = cast("Callable[[re.Match[str]], _Head]", re.Match.groups)
 
 
 class WhatsAppParser:
@@ -261,7 +270,7 @@ class _Parse:
     def run(self) -> ParseResult:
         lines = self.lines
         # One match per line, the bookkeeping by itertools/map rather than a Python loop.
-        found = list(map(_HEADER.match, lines))
+        found = _match_headers(lines)
         starts = list(compress(range(1, len(lines) + 1), found))  # line numbers
         matched: list[re.Match[str]] = list(filter(None, found))
         # consecutive distinct dates, with the line of their first message: where the date
@@ -270,7 +279,6 @@ class _Parse:
         date_seq = [
             (days[i], starts[i]) for i in compress(count(), map(ne, days, [None, *days[:-1]]))
         ]
-        heads: list[re.Match[str] | None] = list(matched)
         looks = _LOOKS_LIKE_HEADER.match
         misses = list(map(not_, found))  # the other lines: continuations, or damaged headers
         damaged = [
@@ -278,6 +286,10 @@ class _Parse:
             for n, line in zip(compress(count(1), misses), compress(lines, misses), strict=True)
             if line[:1] in _HEADER_START and looks(line)
         ]
+        del found  # the match objects: their memory serves the messages
+        # (each header's groups are taken in the pass that reads them: made all at once here,
+        # with their date and time texts, they would take more memory than the messages)
+        heads: list[re.Match[str] | None] = list(matched)
         if damaged:  # a damaged header starts a record too: kept as a fragment
             by_line = dict(zip(starts, heads, strict=True))
             by_line.update(dict.fromkeys(damaged))
@@ -393,7 +405,7 @@ class _Parse:
         clock = 0.0
         day: datetime | None = None
         day_clock = 0.0
-        ios = android = twelve = 0
+        ios = twelve = empty = 0
         backwards = index = 0
         prev_ts: datetime | None = None
         speech, system = MessageKind.SPEECH, MessageKind.SYSTEM
@@ -407,6 +419,9 @@ class _Parse:
         gap = self.options.turn_gap_seconds
         one_span: dict[int, tuple[tuple[int, int], ...]] = {}  # ((0, n),), shared
         first_triggers, last_triggers = _FIRST_TRIGGERS, _LAST_TRIGGERS
+        # The senders whose message can be plain (a name, printable, not a quoted group name),
+        # as the general path below finds them.
+        plain_senders: set[str] = set()
         stops = starts[1:]  # the line after each record (1-based: the record's last line)
         stops.append(len(lines) + 1)
         for start, stop, m in zip(starts, stops, heads, strict=True):
@@ -414,14 +429,14 @@ class _Parse:
                 end = _record_end(lines, start, stop)
                 self._fragment(start, end, "the line starts like a message header but is damaged")
                 continue
-            bracket, date_s, time_s, sender, text = m.groups()
-            if date_s != cur_date:
-                cur_date = date_s
-                ymd = dates.get(date_s)
-                day = None if ymd is None else datetime(ymd[0], ymd[1], ymd[2], tzinfo=zone)
-                day_clock = 0.0 if day is None else day.timestamp()
-                cur_time = None
-            if time_s != cur_time:
+            bracket, date_s, time_s, sender, text = _groups(m)
+            if time_s != cur_time or date_s != cur_date:
+                if date_s != cur_date:
+                    cur_date = date_s
+                    ymd = dates.get(date_s)
+                    day = None if ymd is None else datetime(ymd[0], ymd[1], ymd[2], tzinfo=zone)
+                    day_clock = 0.0 if day is None else day.timestamp()
+                    cur_time = None
                 if day is None:
                     end = _record_end(lines, start, stop)
                     self._fragment(start, end, "the message header has an impossible date")
@@ -442,42 +457,34 @@ class _Parse:
                 # (whole seconds: the sum is exact, as ``ts.timestamp()`` is)
                 clock = day_clock + known[1] if fixed else ts.timestamp()
                 cur_time = time_s
+                # (a message of the same date and time as the one before has its datetime)
+                if prev_ts is not None and ts < prev_ts:
+                    backwards += 1
+                    if backwards <= _MAX_BACKWARDS_WARNINGS:
+                        result.warn(
+                            "W106",
+                            f"line {start}: the time goes back against the message before",
+                            SourceLocation(file, line=start),
+                        )
+                prev_ts = ts
             if bracket:
                 ios += 1
-            else:
-                android += 1
-            if prev_ts is not None and ts < prev_ts:
-                backwards += 1
-                if backwards <= _MAX_BACKWARDS_WARNINGS:
-                    result.warn(
-                        "W106",
-                        f"line {start}: the time goes back against the message before",
-                        SourceLocation(file, line=start),
-                    )
-            prev_ts = ts
-            end = start
-            joined = plain = False
-            if sender and '"' not in sender and sender.isprintable():
-                if stop - start > 1:
-                    end = _record_end(lines, start, stop)
-                if end > start:
-                    text = "\n".join([text, *lines[start:end]])
-                    joined, plain = True, not _lines_may_hold_marker(text)
-                else:
-                    plain = bool(text) and (
-                        (text[0] not in first_triggers and text[-1] not in last_triggers)
-                        or not _may_hold_marker(text)
-                    )
-            if plain:
-                # The common message: "Name: text" (on one line or more), no marker, no
-                # notice — what the general steps below make of it, without them.
+            if (
+                stop - start == 1
+                and sender in plain_senders
+                and text
+                and text[0] not in first_triggers
+                and text[-1] not in last_triggers
+            ):
+                # The common message: "Name: text" on one line, no marker, no notice — what
+                # the general steps below make of it, without them.
                 message = new_located_message(
                     index,
                     sender,
                     text,
                     file,
                     start,
-                    end,
+                    start,
                     None,
                     ts,
                     None,
@@ -488,126 +495,118 @@ class _Parse:
                     False,
                     (),
                 )
-                append(message)
-                index += 1
-                # turns, as ``build_turns`` groups them (as below)
-                if sender != turn_sender or clock - turn_end > gap:
-                    if turn_first is not None:
-                        if turn_rest is None or len(turn_rest) == 1:  # ``make_turn``, inline
-                            assert turn_sender is not None  # (a turn is open)
-                            said = turn_first.text
-                            size = len(said)
-                            if turn_rest is None:
-                                held: tuple[Message, ...] = (turn_first,)
-                                spans = one_span.get(size)
-                                if spans is None:
-                                    spans = one_span[size] = ((0, size),)
-                            else:
-                                second = turn_rest[0]
-                                held = (turn_first, second)
-                                cut = size + _JOINER_LEN
-                                spans = ((0, size), (cut, cut + len(second.text)))
-                                said = TURN_JOINER.join((said, second.text))
-                            gap_ = latency = None
-                            if previous is not None and previous.end is not None:
-                                gap_ = turn_start - previous.end
-                                if previous.speaker != turn_sender:
-                                    latency = gap_
-                            previous = new_turn(
-                                len(turns),
-                                turn_sender,
-                                held,
-                                said,
-                                spans,
-                                turn_start,
-                                turn_end,
-                                latency,
-                                gap_,
-                                None,  # no words per minute: a chat message has no ``start``
-                            )
-                        else:
-                            held = (turn_first, *turn_rest)
-                            previous = make_turn(len(turns), held, turn_start, turn_end, previous)
-                        turns.append(previous)
-                    turn_first, turn_rest, turn_start, turn_sender = message, None, clock, sender
-                elif turn_rest is None:
-                    turn_rest = [message]
-                else:
-                    turn_rest.append(message)
-                turn_end = clock
-                continue
-            if not joined:
+            else:
+                if sender and '"' not in sender and sender.isprintable():
+                    plain_senders.add(sender)
                 end = _record_end(lines, start, stop)
-            # sender and text: the header pattern cut the rest at its first ": "
-            kind = speech
-            if not sender or ('"' in sender and _is_notice(f"{sender}: {text}")):
-                # No "Name: " (or a notice whose quoted group name holds ": ").
-                rest = text if sender is None else f"{sender}: {text}"
-                if not rest:
-                    self._fragment(start, end, "the message header has neither sender nor text")
-                    continue
-                if sender is None and rest[-1] == ":" and len(rest) > 1:
-                    sender, text = rest[:-1], ""
-                else:
-                    sender, text, kind = (
-                        None,
-                        rest.lstrip(_DIRECTION_MARKS).replace(LRM, ""),
-                        system,
-                    )
-            if end > start and not joined:
-                text = "\n".join([text, *lines[start:end]])
-            media: tuple[str, ...] = ()
-            edited = deleted = False
-            if sender is not None:
-                if not sender.isprintable():  # U+200E, U+202A… around it, "~\u202fName"
-                    sender = sender.strip(_DIRECTION_MARKS).replace("\u202f", " ")
+                # sender and text: the header pattern cut the rest at its first ": "
+                kind = speech
+                if not sender or ('"' in sender and _is_notice(f"{sender}: {text}")):
+                    # No "Name: " (or a notice whose quoted group name holds ": ").
+                    rest = text if sender is None else f"{sender}: {text}"
+                    if not rest:
+                        empty += 1
+                        self._fragment(start, end, "the message header has neither sender nor text")
+                        continue
+                    if sender is None and rest[-1] == ":" and len(rest) > 1:
+                        sender, text = rest[:-1], ""
+                    else:
+                        sender, text, kind = (
+                            None,
+                            rest.lstrip(_DIRECTION_MARKS).replace(LRM, ""),
+                            system,
+                        )
                 if end > start:
-                    marked = _lines_may_hold_marker(text)
-                else:
-                    marked = (
-                        text[:1] in _FIRST_TRIGGERS or text[-1:] in _LAST_TRIGGERS
-                    ) and _may_hold_marker(text)
-                if marked:
-                    text, media, edited, deleted, notice = _classify(text)
-                    if notice:
-                        sender, kind = None, system
-            if kind is speech and not text and not media and not deleted:
-                result.warn(
-                    "W108",
-                    f"line {start}: the message has no text and no attachment",
-                    SourceLocation(file, line=start),
+                    text = "\n".join([text, *lines[start:end]])
+                media: tuple[str, ...] = ()
+                edited = deleted = False
+                if sender is not None:
+                    if not sender.isprintable():  # U+200E, U+202A… around it, "~\u202fName"
+                        sender = sender.strip(_DIRECTION_MARKS).replace("\u202f", " ")
+                    if end > start:
+                        marked = _lines_may_hold_marker(text)
+                    else:
+                        marked = (
+                            text[:1] in _FIRST_TRIGGERS or text[-1:] in _LAST_TRIGGERS
+                        ) and _may_hold_marker(text)
+                    if marked:
+                        text, media, edited, deleted, notice = _classify(text)
+                        if notice:
+                            sender, kind = None, system
+                if kind is speech and not text and not media and not deleted:
+                    result.warn(
+                        "W108",
+                        f"line {start}: the message has no text and no attachment",
+                        SourceLocation(file, line=start),
+                    )
+                message = new_located_message(
+                    index,
+                    sender,
+                    text,
+                    file,
+                    start,
+                    end,
+                    None,
+                    ts,  # always timezone-aware (``zone``)
+                    None,
+                    None,
+                    kind,
+                    media,
+                    edited,
+                    deleted,
+                    (),
                 )
-            message = new_located_message(
-                index,
-                sender,
-                text,
-                file,
-                start,
-                end,
-                None,
-                ts,  # always timezone-aware (``zone``)
-                None,
-                None,
-                kind,
-                media,
-                edited,
-                deleted,
-                (),
-            )
+                if kind is not speech:  # a notice: in no turn
+                    append(message)
+                    index += 1
+                    continue
             append(message)
             index += 1
-            if kind is speech:  # turns, as ``build_turns`` groups them (speech has a sender)
-                if sender != turn_sender or clock - turn_end > gap:
-                    if turn_first is not None:
-                        held = (turn_first,) if turn_rest is None else (turn_first, *turn_rest)
+            # turns, as ``build_turns`` groups them (speech has a sender)
+            if sender != turn_sender or clock - turn_end > gap:
+                if turn_first is not None:
+                    if turn_rest is None or len(turn_rest) == 1:  # ``make_turn``, inline
+                        assert turn_sender is not None  # (a turn is open)
+                        said = turn_first.text
+                        size = len(said)
+                        if turn_rest is None:
+                            held: tuple[Message, ...] = (turn_first,)
+                            spans = one_span.get(size)
+                            if spans is None:
+                                spans = one_span[size] = ((0, size),)
+                        else:
+                            second = turn_rest[0]
+                            held = (turn_first, second)
+                            cut = size + _JOINER_LEN
+                            spans = ((0, size), (cut, cut + len(second.text)))
+                            said = TURN_JOINER.join((said, second.text))
+                        gap_ = latency = None
+                        if previous is not None and previous.end is not None:
+                            gap_ = turn_start - previous.end
+                            if previous.speaker != turn_sender:
+                                latency = gap_
+                        previous = new_turn(
+                            len(turns),
+                            turn_sender,
+                            held,
+                            said,
+                            spans,
+                            turn_start,
+                            turn_end,
+                            latency,
+                            gap_,
+                            None,  # no words per minute: a chat message has no ``start``
+                        )
+                    else:
+                        held = (turn_first, *turn_rest)
                         previous = make_turn(len(turns), held, turn_start, turn_end, previous)
-                        turns.append(previous)
-                    turn_first, turn_rest, turn_start, turn_sender = message, None, clock, sender
-                elif turn_rest is None:
-                    turn_rest = [message]
-                else:
-                    turn_rest.append(message)
-                turn_end = clock
+                    turns.append(previous)
+                turn_first, turn_rest, turn_start, turn_sender = message, None, clock, sender
+            elif turn_rest is None:
+                turn_rest = [message]
+            else:
+                turn_rest.append(message)
+            turn_end = clock
         if backwards > _MAX_BACKWARDS_WARNINGS:
             result.warn(
                 "W106",
@@ -626,6 +625,7 @@ class _Parse:
             "(set it with --timezone)",
         )
         details = result.details
+        android = index + empty - ios  # the records that got a timestamp, less the iOS ones
         details["platform"] = "ios" if ios > android else "android"
         details["clock"] = "12h" if twelve else "24h"
         if self.source.members:
@@ -641,6 +641,52 @@ class _Parse:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _match_headers(lines: list[str]) -> list[re.Match[str] | None]:
+    """``_HEADER.match`` of every line (what counts of each match is its groups): first with
+    the file's own header shape (``_shape_pattern`` of its first header), cheaper, then with
+    ``_HEADER`` on the lines that shape does not match."""
+    first = next(filter(None, map(_HEADER.match, lines)), None)
+    if first is None:
+        return [None] * len(lines)
+    found: list[re.Match[str] | None] = list(map(_shape_pattern(first).match, lines))
+    header = _HEADER.match
+    for i in compress(count(), map(not_, found)):
+        found[i] = header(lines[i])
+    return found
+
+
+def _shape_pattern(m: re.Match[str]) -> re.Pattern[str]:
+    """A pattern that matches the lines whose header has the shape of ``m``'s (a match of
+    ``_HEADER``): the same characters up to the sender, but for digits (any digit where it
+    has one, as many), giving the same groups as ``_HEADER`` on them.
+
+    ``_HEADER`` reads such a line as it read ``m``'s: every test it makes before the sender
+    gives the same answer for any digit (no set it tests holds one) and each other character
+    is the same, so it takes the same path, never backtracking into that part (what follows
+    always matches). Groups: (1) ``[`` where ``m`` has one, else a group that never takes
+    part (``(\\[){0}``: ``None``, as ``_HEADER`` gives without a bracket), (2) date, (3) time,
+    then ``_HEADER``'s own end."""
+    line = m.string
+    cut = m.start(4) if m.group(4) is not None else m.start(5)
+    pieces = []
+    pos = 0
+    if m.group(1) is None:
+        pieces.append(r"(\[){0}")
+    for group in (1, 2, 3):
+        lo, hi = m.span(group)
+        if lo < 0:
+            continue
+        pieces += [_shape(line[pos:lo]), "(", _shape(line[lo:hi]), ")"]
+        pos = hi
+    pieces += [_shape(line[pos:cut]), _SENDER_AND_TEXT]
+    return re.compile("".join(pieces))
+
+
+def _shape(text: str) -> str:
+    """``text`` as a pattern that matches it with any digit for each digit."""
+    return "".join(r"\d" if ch.isdecimal() else re.escape(ch) for ch in text)
 
 
 def _record_end(lines: list[str], start: int, stop: int) -> int:
