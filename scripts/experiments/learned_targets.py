@@ -932,56 +932,33 @@ def run_question(args: argparse.Namespace) -> None:
 # EPITOME interpretations: ensembles, shared-experience / inferred-feeling features,
 # the weak level's class weight by inner CV
 
-# The phrase lists of the session-4 interp_v2 features are those that
-# reattune.learned.features kept for its interpretations_v1 set: one copy, imported.
-from reattune.learned.features import (  # noqa: E402
-    _FIRST_PERSON,
-    _INFERRED_FEELING,
-    _PAST_I,
-    _SHARED_EXPERIENCE,
-)
+# The experiments' hand-made EPITOME feature sets became the shipped ones in session 5:
+# interp_v2 is the first nine features of ``interpretations_v1``, interp_w the other eight,
+# er_w is ``emotional_reactions_v1`` and ex_w ``explorations_v1`` (checked equal, value for
+# value, on every dev pair). They are registered here under their experiment names, read
+# from the shipped code, so the experiments' figures stay reproducible with one copy.
+_SHIPPED_PARTS = {
+    "interp_v2": ("interpretations_v1", slice(0, 9)),
+    "interp_w": ("interpretations_v1", slice(9, None)),
+    "er_w": ("emotional_reactions_v1", slice(None)),
+    "ex_w": ("explorations_v1", slice(None)),
+}
 
 
-def _interp_v2(text: str, context: str) -> list[float]:
-    low = text.lower()
-    toks = _TOKENS.findall(low)
-    n = max(len(toks), 1)
-    first = re.split(r"(?<=[.?!])\s+", low.strip(), maxsplit=1)[0]
-    ftoks = _TOKENS.findall(first)
-    return [
-        min(sum(low.count(m) for m in _SHARED_EXPERIENCE), 3) / 3,
-        min(sum(first.count(m) for m in _SHARED_EXPERIENCE), 2) / 2,
-        min(sum(low.count(m) for m in _INFERRED_FEELING), 3) / 3,
-        min(sum(first.count(m) for m in _INFERRED_FEELING), 2) / 2,
-        sum(t in _FIRST_PERSON for t in toks) / n,
-        sum(t in _FIRST_PERSON for t in ftoks) / max(len(ftoks), 1),
-        1.0 if ftoks[:1] and ftoks[0] in _FIRST_PERSON else 0.0,
-        min(len(_PAST_I.findall(low)), 3) / 3,
-        1.0 if "?" in text and sum(t in _FIRST_PERSON for t in toks) == 0 else 0.0,
-    ]
+def _register_shipped_part(name: str) -> None:
+    from reattune.learned.features import FEATURE_SETS, FeatureSet
+
+    shipped, part = _SHIPPED_PARTS[name]
+    whole = FEATURE_SETS[shipped]
+
+    def compute(text: str, context: str) -> list[float]:
+        return list(whole.compute(text, context)[part])
+
+    FEATURE_SETS.setdefault(name, FeatureSet(name, tuple(whole.names[part]), compute))
 
 
 def register_interp_v2() -> None:
-    from reattune.learned.features import FEATURE_SETS, FeatureSet
-
-    FEATURE_SETS.setdefault(
-        "interp_v2",
-        FeatureSet(
-            "interp_v2",
-            (
-                "shared_experience",
-                "shared_experience_first",
-                "inferred_feeling",
-                "inferred_feeling_first",
-                "first_person_ratio",
-                "first_person_ratio_first",
-                "opens_first_person",
-                "past_first_person",
-                "asks_without_self",
-            ),
-            _interp_v2,
-        ),
-    )
+    _register_shipped_part("interp_v2")
 
 
 EPI_LEVELS = np.asarray(tm.EPITOME_LEVELS)
@@ -1232,282 +1209,16 @@ def evaluate_weak_cv(
 # cached per (mechanism, feature set, C, seed), and decision rules chosen on them by inner CV
 
 
-_GENERIC_UNDERSTANDING = (
-    "i understand",
-    "i totally understand",
-    "i completely understand",
-    "i know how you feel",
-    "i know what you mean",
-    "i know what you're going through",
-    "i know the feeling",
-    "i know this feeling",
-    "i know that feeling",
-    "i feel the same",
-    "i feel you",
-    "i feel that",
-    "i get it",
-    "i get that",
-    "i can relate",
-    "relatable",
-    "same here",
-    "me too",
-    "same.",
-    "same,",
-    "i hear you",
-    "i feel this",
-)
-_GENERALISING = (
-    "we all",
-    "all of us",
-    "everyone",
-    "everybody",
-    "a lot of people",
-    "lots of people",
-    "many people",
-    "most people",
-    "so many people",
-    "it's normal",
-    "its normal",
-    "it is normal",
-    "it's common",
-    "pretty common",
-    "happens to",
-    "we're all",
-    "people like us",
-)
-
-
-def _interp_w(text: str, context: str) -> list[float]:
-    del context
-    low = text.lower()
-    toks = _TOKENS.findall(low)
-    n = len(toks)
-    generic = min(sum(low.count(m) for m in _GENERIC_UNDERSTANDING), 2) / 2
-    narrative = min(len(_PAST_I.findall(low)), 3) / 3
-    shared = min(sum(low.count(m) for m in _SHARED_EXPERIENCE), 3) / 3
-    we = sum(t in ("we", "us", "our", "we're") for t in toks) / max(n, 1)
-    return [
-        generic,
-        generic * (1.0 if n < 25 else 0.0),
-        generic * (1.0 - narrative),
-        min(sum(low.count(m) for m in _GENERALISING), 2) / 2,
-        we,
-        1.0 if n < 12 else 0.0,
-        shared * (1.0 if n < 25 else 0.0),
-        narrative * (1.0 if n >= 40 else 0.0),
-    ]
-
-
 def register_interp_w() -> None:
-    from reattune.learned.features import FEATURE_SETS, FeatureSet
-
-    FEATURE_SETS.setdefault(
-        "interp_w",
-        FeatureSet(
-            "interp_w",
-            (
-                "generic_understanding",
-                "generic_understanding_short",
-                "generic_understanding_no_story",
-                "generalising",
-                "we_ratio",
-                "very_short",
-                "shared_experience_short",
-                "long_story",
-            ),
-            _interp_w,
-        ),
-    )
-
-
-_STRONG_EMOTION = (
-    "heartbreak",
-    "heart break",
-    "heartbroken",
-    "breaks my heart",
-    "broke my heart",
-    "my heart goes",
-    "my heart hurts",
-    "devastat",
-    "so sorry",
-    "really sorry",
-    "truly sorry",
-    "very sorry",
-    "deeply",
-    "i feel so bad",
-    "i feel for you",
-    "i'm so sad",
-    "so sad",
-    "makes me sad",
-    "makes me so",
-    "awful",
-    "horrible",
-    "terrible",
-    "tragic",
-    "furious",
-    "angry for you",
-    "so angry",
-    "scared for you",
-    "worried about you",
-    "i'm worried",
-    "hurts to read",
-    "hurt to read",
-    "tears",
-    "crying",
-    "sending love",
-    "sending hugs",
-    "big hug",
-    "so proud",
-    "so happy for you",
-    "i love you",
-)
-_WEAK_EMOTION = (
-    "sorry",
-    "that sucks",
-    "sucks",
-    "i hope",
-    "hope you",
-    "glad",
-    "good luck",
-    "hang in there",
-    "stay strong",
-    "hug",
-    "<3",
-    "take care",
-    "best wishes",
-    "feel better",
-    "proud of you",
-    "love",
-    "care about",
-)
-_INTENSIFIER = re.compile(
-    r"\b(?:so|really|truly|very|deeply|incredibly|extremely) "
-    r"(?:sorry|sad|awful|terrible|hard|painful|proud|happy|glad|angry)"
-)
-
-
-def _er_w(text: str, context: str) -> list[float]:
-    del context
-    low = text.lower()
-    toks = _TOKENS.findall(low)
-    n = len(toks)
-    first = re.split(r"(?<=[.?!])\s+", low.strip(), maxsplit=1)[0]
-    strong = min(sum(low.count(m) for m in _STRONG_EMOTION), 3) / 3
-    weak = min(sum(low.count(m) for m in _WEAK_EMOTION), 3) / 3
-    return [
-        strong,
-        min(sum(first.count(m) for m in _STRONG_EMOTION), 2) / 2,
-        weak,
-        min(sum(first.count(m) for m in _WEAK_EMOTION), 2) / 2,
-        min(len(_INTENSIFIER.findall(low)), 2) / 2,
-        1.0 if low.lstrip().startswith(("i'm sorry", "im sorry", "i am sorry", "sorry")) else 0.0,
-        weak * (1.0 if n < 20 else 0.0),
-        strong * (1.0 if "!" in text else 0.0),
-        min(low.count("sorry"), 3) / 3,
-    ]
+    _register_shipped_part("interp_w")
 
 
 def register_er_w() -> None:
-    from reattune.learned.features import FEATURE_SETS, FeatureSet
-
-    FEATURE_SETS.setdefault(
-        "er_w",
-        FeatureSet(
-            "er_w",
-            (
-                "strong_emotion",
-                "strong_emotion_first",
-                "weak_emotion",
-                "weak_emotion_first",
-                "intensified_emotion",
-                "opens_sorry",
-                "weak_emotion_short",
-                "strong_emotion_exclaimed",
-                "sorry_count",
-            ),
-            _er_w,
-        ),
-    )
-
-
-_GENERIC_QUESTION = (
-    "what's wrong",
-    "whats wrong",
-    "what is wrong",
-    "what happened",
-    "are you ok",
-    "are you okay",
-    "you ok?",
-    "you okay?",
-    "want to talk",
-    "wanna talk",
-    "want to chat",
-    "like to talk",
-    "how are you",
-    "how're you",
-    "what's up",
-    "whats up",
-    "what's going on",
-    "whats going on",
-    "pm me",
-    "message me",
-    "dm me",
-    "talk about it",
-)
-_FEELING_WORDS = re.compile(r"\b(?:feel|feels|feeling|felt|emotions?|mood|cope|coping)\b")
-_SENT = re.compile(r"(?<=[.?!])\s+")
-_YOUR = re.compile(r"\b(?:you|your|you're|youre|yourself)\b")
-_ADVICE_Q = re.compile(
-    r"\b(?:have you (?:tried|considered|thought)|did you try|why don't you|"
-    r"why not|could you|can you)\b"
-)
-
-
-def _ex_w(text: str, context: str) -> list[float]:
-    low = text.lower()
-    sentences = [x for x in _SENT.split(low.strip()) if x]
-    questions = [x for x in sentences if "?" in x]
-    theirs = {w for w in _TOKENS.findall(context.lower()) if len(w) > 3}
-    q_toks = [_TOKENS.findall(q) for q in questions]
-    overlap = max((len(set(t) & theirs) for t in q_toks), default=0)
-    longest = max((len(t) for t in q_toks), default=0)
-    generic = min(sum(low.count(m) for m in _GENERIC_QUESTION), 2) / 2
-    return [
-        min(len(questions), 3) / 3,
-        min(sum(1 for q in questions if _YOUR.search(q)), 3) / 3,
-        min(sum(1 for q in questions if _FEELING_WORDS.search(q)), 2) / 2,
-        generic,
-        generic * (1.0 if longest < 8 else 0.0),
-        min(overlap, 4) / 4,
-        min(longest, 30) / 30,
-        min(sum(1 for q in questions if _ADVICE_Q.search(q)), 2) / 2,
-        1.0 if questions and "?" in sentences[0] else 0.0,
-        1.0 if questions and longest >= 8 and _YOUR.search(" ".join(questions)) else 0.0,
-    ]
+    _register_shipped_part("er_w")
 
 
 def register_ex_w() -> None:
-    from reattune.learned.features import FEATURE_SETS, FeatureSet
-
-    FEATURE_SETS.setdefault(
-        "ex_w",
-        FeatureSet(
-            "ex_w",
-            (
-                "questions",
-                "questions_about_you",
-                "questions_about_feelings",
-                "generic_question",
-                "generic_short_question",
-                "question_overlap_with_post",
-                "longest_question",
-                "advice_questions",
-                "opens_with_question",
-                "long_question_about_you",
-            ),
-            _ex_w,
-        ),
-    )
+    _register_shipped_part("ex_w")
 
 
 RULE_SPECS: dict[str, tuple[tm.BlockSpec, ...]] = {
