@@ -1307,17 +1307,18 @@ OFFSETS = (-1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0)
 
 
 def _decide(p: np.ndarray, cuts: dict[int, float], offsets: np.ndarray) -> np.ndarray:
-    """Class k with a cut-off where P(k) >= cut (the highest P first); otherwise the
-    arg-max of log P + offsets over the classes without a cut-off."""
+    """The shipped decision rule (``reattune.learned.model.DecisionRule``) with cut-offs and
+    offsets given by class index: class k where P(k) reaches its cut-off, otherwise the
+    arg-max of log P + offsets over the classes without one."""
 
-    score = np.log(np.clip(p, 1e-300, None)) + offsets
-    for k in cuts:
-        score[:, k] = -np.inf
-    pred = np.argmax(score, axis=1)
-    order = sorted(cuts, key=lambda k: cuts[k])[::-1]
-    for k in order:
-        pred[p[:, k] >= cuts[k]] = k
-    return pred
+    from reattune.learned.model import DecisionRule
+
+    levels = list(tm.EPITOME_LEVELS)
+    rule = DecisionRule(
+        cut_offs={levels[k]: cut for k, cut in cuts.items()},
+        offsets={level: float(offsets[k]) for k, level in enumerate(levels)},
+    )
+    return rule.apply(p, levels)
 
 
 def rule_candidates(
