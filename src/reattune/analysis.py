@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
-import threading
-from collections.abc import Iterator
 
 from reattune.coding import default_codebook, default_lexicon
 from reattune.coding.pipeline import code_state
+from reattune.collector import collector_paused
 from reattune.episodes.breaks import find_breaks
 from reattune.episodes.loops import cycle_strength, find_cycles, find_loops
 from reattune.episodes.recovery import balance_blocks, recovery
@@ -70,39 +67,6 @@ def _models_used(settings: AnalysisSettings) -> tuple[str, ...]:
 
     model = load_model("ucc")
     return (f"{model.name}/{model.version}",)
-
-
-class _Pauses:
-    """How many paused blocks are running, and whether the collector was on before them."""
-
-    lock = threading.Lock()
-    depth = 0
-    restores = False
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while the block runs, as ``timeit`` does.
-
-    An analysis allocates tens of thousands of long-lived objects (spans, facts, tuples)
-    and no reference cycles; the collector would walk them again and again for nothing
-    (about a tenth of the time on a 20,000-message chat, measured with gc callbacks).
-    Reference counting still frees everything as usual. The collector is switched back on
-    when the last paused block in the process ends (blocks may nest or run in several
-    threads at once), and only if it was on when the first one began."""
-
-    with _Pauses.lock:
-        if _Pauses.depth == 0:
-            _Pauses.restores = gc.isenabled()
-            gc.disable()
-        _Pauses.depth += 1
-    try:
-        yield
-    finally:
-        with _Pauses.lock:
-            _Pauses.depth -= 1
-            if _Pauses.depth == 0 and _Pauses.restores:
-                gc.enable()
 
 
 def analyze(conversation: Conversation, settings: AnalysisSettings | None = None) -> Analysis:

@@ -6,9 +6,9 @@ and returns a ``Conversation``. Every problem is a catalogued ``InputError``.
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
+from reattune.collector import collector_paused
 from reattune.ingest.base import DEFAULT_TURN_GAP_SECONDS, DateOrder, ParseOptions, ParseResult
 from reattune.ingest.build import build_conversation
 from reattune.ingest.registry import get, parsers, sniff
@@ -38,14 +38,9 @@ def load_source(
     # Parsing builds 100,000s of small objects that make no reference cycles: the cyclic
     # collector would only scan them again and again, so it waits until the end (a third
     # less time on a 100,000-message export; measured with bench/ingest.py).
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         result = parser.parse(source, options)
         return build_conversation(result, source, parser.name, options, strict_roles=strict_roles)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def load(

@@ -1,16 +1,19 @@
-"""``analyze`` pauses the cyclic garbage collector while it runs and restores it after."""
+"""``analyze`` and ``load`` pause the cyclic garbage collector while they run and restore it
+after (``reattune.collector.collector_paused``)."""
 
 from __future__ import annotations
 
 import gc
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 import reattune.analysis as analysis_module
+import reattune.ingest as ingest_module
 from reattune import analyze
-from reattune.analysis import collector_paused
+from reattune.collector import collector_paused
 from tests.engine.builders import chat
 
 ROWS = [
@@ -43,6 +46,28 @@ def test_paused_during_analysis_and_back_on_after(monkeypatch: pytest.MonkeyPatc
     conversation = chat(ROWS, partner_a="Maya", partner_b="Tom")
     analyze(conversation)
     assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_paused_during_a_parse_and_back_on_after(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[bool] = []
+    real = ingest_module.build_conversation
+
+    def spying(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest_module, "build_conversation", spying)
+    path = tmp_path / "chat.txt"
+    path.write_text(
+        "14/01/2023, 21:02 - Maya: are you there\n14/01/2023, 21:06 - Tom: k\n",
+        encoding="utf-8",
+    )
+    conversation = ingest_module.load(path)
+    assert seen == [False]
+    assert len(conversation.messages) == 2
     assert gc.isenabled()
 
 
