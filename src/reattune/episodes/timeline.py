@@ -239,7 +239,7 @@ def _last_true(flags: list[bool]) -> list[float]:
     last = -math.inf
     for i, flag in enumerate(flags):
         if flag:
-            last = i
+            last = float(i)
         out.append(last)
     return out
 
