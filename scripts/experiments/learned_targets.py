@@ -91,6 +91,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -113,6 +114,7 @@ from reattune.evaluation.metrics import (  # noqa: E402
     precision,
     recall,
 )
+from reattune.learned.model import DecisionRule  # noqa: E402
 
 SEED = 13
 FOLDS = 5
@@ -1403,10 +1405,108 @@ def run_rules(args: argparse.Namespace) -> None:
                     )
 
 
+# -- EPITOME rationales as extra training rows (session 6) ------------------------------------
+
+
+def read_rationales(path: Path) -> list[list[str]]:
+    """The ``rationales`` column of an EPITOME file: per row, the spans of the response that
+    annotators marked as the evidence for its level (``|``-separated; empty for level 0)."""
+
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as f:
+        return [
+            [s.strip() for s in (row.get("rationales") or "").split("|") if s.strip()]
+            for row in csv.DictReader(f)
+        ]
+
+
+def with_rationales(
+    rows: np.ndarray, data: Any, rationales: list[list[str]], mode: str
+) -> tuple[list[str], list[str], np.ndarray]:
+    """The training rows ``rows`` (texts, contexts, levels) and, unless ``mode`` is "none",
+    one extra row per expressed response: its rationale alone, with its level and seeker
+    post ("rationale"); with "contrast" also the response less its rationale as level 0."""
+
+    texts = [data.responses[i] for i in rows]
+    contexts = [data.seeker_posts[i] for i in rows]
+    levels = [int(data.levels[i]) for i in rows]
+    for i in rows if mode != "none" else ():
+        spans = rationales[i]
+        said = " ".join(spans)
+        if data.levels[i] == 0 or len(said.split()) < 2 or said == data.responses[i].strip():
+            continue
+        texts.append(said)
+        contexts.append(data.seeker_posts[i])
+        levels.append(int(data.levels[i]))
+        rest = data.responses[i]
+        for span in spans:
+            rest = rest.replace(span, " ")
+        if mode == "contrast" and len(rest.split()) >= 4:
+            texts.append(rest)
+            contexts.append(data.seeker_posts[i])
+            levels.append(0)
+    return texts, contexts, np.asarray(levels)
+
+
+def rationale_cv(data: Any, rationales: list[list[str]], mode: str, seed: int) -> float:
+    """Macro-F1 of ``train_models``' EPITOME protocol (5 stratified folds, seed ``seed``; the
+    shipped decision rule chosen by an inner 3-fold CV, seed + 1) with the training parts
+    (outer and inner) extended by ``with_rationales``. Test rows are whole responses."""
+
+    specs = tm.EPITOME_MECHANISM_SPECS[data.mechanism]
+    y = data.levels
+
+    def fit(rows: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        texts, contexts, levels = with_rationales(rows, data, rationales, mode)
+        builder = tm.FeatureBuilder(specs)
+        x = builder.fit_transform(texts, contexts)
+        labels = np.asarray([tm.EPITOME_LEVELS[v] for v in levels])
+        coef, intercept = tm.softmax_logistic(x, labels, tm.EPITOME_LEVELS, tm.EPITOME_C, seed)
+
+        def proba(test: np.ndarray) -> np.ndarray:
+            x_test = builder.transform(
+                [data.responses[i] for i in test], [data.seeker_posts[i] for i in test]
+            )
+            return np.asarray(tm.softmax(x_test @ coef + intercept))
+
+        return proba
+
+    n = len(y)
+    pred = np.zeros(n, dtype=np.int64)
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=seed).split(np.zeros(n), y):
+        rule = DecisionRule()
+        if data.mechanism in tm.EPITOME_OFFSET_RULE:
+            inner = np.zeros((len(train), len(tm.EPITOME_LEVELS)))
+            splitter = StratifiedKFold(tm.EPITOME_INNER_FOLDS, shuffle=True, random_state=seed + 1)
+            for a, b in splitter.split(np.zeros(len(train)), y[train]):
+                inner[b] = fit(train[a])(train[b])
+            rule = tm.choose_epitome_rule(inner, y[train])
+        pred[test] = rule.apply(fit(train)(test), tm.EPITOME_LEVELS)
+    return float(macro_f1(y, pred))
+
+
+def run_rationales(args: argparse.Namespace) -> None:
+    files = find_epitome_files(args.data / "epitome")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    for mechanism in args.mechanisms.split(","):
+        data = read_epitome(files[mechanism], mechanism)
+        rationales = read_rationales(files[mechanism])
+        for mode in ("none", "rationale", "contrast"):
+            with threadpool_limits(limits=1):
+                values = [rationale_cv(data, rationales, mode, seed) for seed in seeds]
+            log(
+                f"{mechanism} {mode}: macro-F1 {np.mean(values):.4f} +- {np.std(values):.4f} "
+                f"({', '.join(f'{v:.4f}' for v in values)}; seeds {args.seeds})"
+            )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("experiment", choices=["sustain", "question", "interpretations", "rules"])
-    parser.add_argument("--seeds", default="13,14,15,16,17", help="rules: CV seeds")
+    parser.add_argument(
+        "experiment", choices=["sustain", "question", "interpretations", "rules", "rationales"]
+    )
+    parser.add_argument("--seeds", default="13,14,15,16,17", help="rules, rationales: CV seeds")
     parser.add_argument("--cs", default="2.0", help="rules: C values")
     parser.add_argument("--inner-folds", type=int, default=3, help="rules: inner CV folds")
     parser.add_argument(
@@ -1434,6 +1534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "question": run_question,
         "interpretations": run_interpretations,
         "rules": run_rules,
+        "rationales": run_rationales,
     }[args.experiment](args)
     log(f"done in {time.time() - started:.0f} s")
     return 0
