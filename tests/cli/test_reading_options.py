@@ -3,7 +3,6 @@ has them (they are declared once, in ``reattune.cli.options.reading_options``)."
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,42 +51,40 @@ EXPECTED = ParseOptions(
 )
 
 
-def _recording_load(seen: list[ParseOptions]) -> Callable[..., None]:
+@pytest.fixture(
+    params=[("inspect", "reattune.cli.main"), ("analyze", "reattune.service.reports")],
+    ids=["inspect", "analyze"],
+)
+def command(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, list[ParseOptions]]:
+    """A command that reads files, and the options its reader was given: the reader it calls
+    is replaced by one that records them and stops there."""
+    name, module = request.param
+    seen: list[ParseOptions] = []
+
     def load(path: Path, options: ParseOptions, **_: object) -> None:
         seen.append(options)
         raise SettingsError("stop after reading the options")
 
-    return load
+    monkeypatch.setattr(f"{module}.load", load)
+    return name, seen
 
 
-@pytest.mark.parametrize(
-    ("command", "module"),
-    [("inspect", "reattune.cli.main"), ("analyze", "reattune.service.reports")],
-)
-def test_every_reading_option_reaches_the_reader(
-    command: str, module: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[ParseOptions] = []
-    monkeypatch.setattr(f"{module}.load", _recording_load(seen))
-    result = runner.invoke(app, [command, *EVERY_OPTION, str(CHAT)])
+def test_every_reading_option_reaches_the_reader(command: tuple[str, list[ParseOptions]]) -> None:
+    name, seen = command
+    result = runner.invoke(app, [name, *EVERY_OPTION, str(CHAT)])
     assert result.exit_code == 2, result.output
     assert seen == [EXPECTED]
     seen.clear()
-    result = runner.invoke(app, [command, str(CHAT)])
+    result = runner.invoke(app, [name, str(CHAT)])
     assert result.exit_code == 2, result.output
     assert seen == [ParseOptions()]
 
 
-@pytest.mark.parametrize(
-    ("command", "module"),
-    [("inspect", "reattune.cli.main"), ("analyze", "reattune.service.reports")],
-)
-def test_a_bad_zone_fails_before_any_file_is_read(
-    command: str, module: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[ParseOptions] = []
-    monkeypatch.setattr(f"{module}.load", _recording_load(seen))
-    result = runner.invoke(app, [command, "--timezone", "Mars/Olympus", str(CHAT)])
+def test_a_bad_zone_fails_before_any_file_is_read(command: tuple[str, list[ParseOptions]]) -> None:
+    name, seen = command
+    result = runner.invoke(app, [name, "--timezone", "Mars/Olympus", str(CHAT)])
     assert result.exit_code == 2
     assert "E202" in result.output
     assert seen == []
