@@ -443,6 +443,16 @@ def test_bad_values_report_the_line(tmp_path: Path) -> None:
     )
     with pytest.raises(MalformedFileError, match="client_talk_type"):
         evaluate_annomi(annomi)
+    annomi = write_csv(
+        tmp_path / "c.csv",
+        ANNOMI_HEADER,
+        [[1, "high", "t", 0, "therapist", "", "hi", "advice", ""]],
+    )
+    with pytest.raises(MalformedFileError) as info:
+        evaluate_annomi(annomi)
+    assert "therapist utterance has an unknown main_therapist_behaviour" in str(info.value)
+    assert info.value.line == 2
+    assert info.value.expected == "one of question, reflection, therapist_input, other"
 
 
 def test_unreadable_csv(tmp_path: Path) -> None:

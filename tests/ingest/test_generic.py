@@ -12,17 +12,12 @@ from reattune.errors import MalformedFileError, RoleMappingError, TruncatedFileE
 from reattune.ingest import ParseOptions, load, load_source, read_source, source_from_bytes
 from reattune.ingest.accounting import unaccounted_lines
 from reattune.ingest.registry import parsers, sniff
-from reattune.model import Conversation, ConversationKind, PartnerLabel, Role
+from reattune.model import ConversationKind, PartnerLabel, Role
+from tests.ingest.helpers import read_text as read
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "generic"
 THERAPIST = ParseOptions(therapists=("Dr. Rivera",))
 FIRST_TEXT = "Good morning, Priya, Ben. Let's start with how the weekend went."
-
-
-def read(text: str, name: str, **options: object) -> tuple[Conversation, list[int]]:
-    source = source_from_bytes(text.encode("utf-8"), name)
-    conv = load_source(source, ParseOptions(**options), strict_roles=False)  # type: ignore[arg-type]
-    return conv, unaccounted_lines(source, conv)
 
 
 @pytest.mark.parametrize(

@@ -13,15 +13,14 @@ from reattune.ingest import ParseOptions, load, load_source, read_source, source
 from reattune.ingest.accounting import unaccounted_lines
 from reattune.ingest.registry import parsers, sniff
 from reattune.model import Conversation, ConversationKind, PartnerLabel
+from tests.ingest.helpers import read_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plaintext"
 LONDON = ZoneInfo("Europe/London")
 
 
 def chat(text: str, **options: object) -> tuple[Conversation, list[int]]:
-    source = source_from_bytes(text.encode("utf-8"), "chat.txt")
-    conv = load_source(source, ParseOptions(**options), strict_roles=False)  # type: ignore[arg-type]
-    return conv, unaccounted_lines(source, conv)
+    return read_text(text, "chat.txt", **options)
 
 
 CASES = [

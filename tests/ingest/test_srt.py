@@ -11,15 +11,14 @@ from reattune.ingest import ParseOptions, load, load_source, read_source, source
 from reattune.ingest.accounting import unaccounted_lines
 from reattune.ingest.registry import parsers, sniff
 from reattune.model import Conversation, ConversationKind, PartnerLabel, Role
+from tests.ingest.helpers import read_text
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "srt" / "session.srt"
 THERAPIST = ParseOptions(therapists=("Dr. Rivera",))
 
 
 def srt(text: str, **options: object) -> tuple[Conversation, list[int]]:
-    source = source_from_bytes(text.encode("utf-8"), "session.srt")
-    conv = load_source(source, ParseOptions(**options), strict_roles=False)  # type: ignore[arg-type]
-    return conv, unaccounted_lines(source, conv)
+    return read_text(text, "session.srt", **options)
 
 
 def test_fixture_reads_exactly() -> None:

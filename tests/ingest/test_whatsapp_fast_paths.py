@@ -15,6 +15,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reattune.ingest.formats.whatsapp import _HEADER, _classify, _lines_may_hold_marker
+from tests.ingest.helpers import edit
 
 PLAIN = re.compile(
     r"[\u200e\u200f]*(\[)?"
@@ -73,14 +74,7 @@ def test_random_text(line: str) -> None:
 )
 @example(SEEDS[0], [])
 def test_edited_headers(seed: str, edits: list[tuple[int, str, bool]]) -> None:
-    chars = list(seed)
-    for position, ch, insert in edits:
-        at = min(position, len(chars))
-        if insert:
-            chars.insert(at, ch)
-        elif at < len(chars):
-            chars[at] = ch
-    same("".join(chars))
+    same(edit(seed, edits))
 
 
 PIECES = (

@@ -14,6 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reattune.ingest.formats.whatsapp import _HEADER, _match_headers, _shape_pattern
+from tests.ingest.helpers import edit
 
 SEEDS = (
     "12/03/2024, 21:14 - Alice: text",
@@ -33,17 +34,6 @@ ALPHABET = '0123456789/.-, :[]aApPmM"\u200e\u200f\u00a0\u202f\u2013x\u0663'
 
 def groups(m: re.Match[str] | None) -> tuple[str | None, ...] | None:
     return None if m is None else m.groups()
-
-
-def edit(seed: str, edits: list[tuple[int, str, bool]]) -> str:
-    chars = list(seed)
-    for position, ch, insert in edits:
-        at = min(position, len(chars))
-        if insert:
-            chars.insert(at, ch)
-        elif at < len(chars):
-            chars[at] = ch
-    return "".join(chars)
 
 
 EDITS = st.lists(

@@ -15,22 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from reattune.cli.errors import EXIT_INPUT, guarded, print_error
-from reattune.cli.options import (
-    DateOrderOpt,
-    Encoding,
-    Files,
-    Format,
-    MaxBytes,
-    PartnerA,
-    PartnerB,
-    Therapist,
-    Timezone,
-    TurnGap,
-    parse_options,
-)
+from reattune.cli.options import Files, reading_options
 from reattune.errors import SettingsError
-from reattune.ingest import DEFAULT_TURN_GAP_SECONDS
-from reattune.ingest.source import DEFAULT_MAX_BYTES
+from reattune.ingest import ParseOptions
 from reattune.settings import AnalysisSettings
 
 if TYPE_CHECKING:  # imported where used: a command pays only for what it runs (start-up time)
@@ -180,6 +167,7 @@ def print_summary(
 
 
 @guarded
+@reading_options
 def analyze_command(
     files: Files,
     out: Annotated[
@@ -202,15 +190,8 @@ def analyze_command(
         list[str] | None,
         typer.Option("--set", help="Change a setting: NAME=VALUE (see reattune settings)."),
     ] = None,
-    format: Format = None,
-    encoding: Encoding = None,
-    date_order: DateOrderOpt = None,
-    timezone: Timezone = "UTC",
-    turn_gap: TurnGap = DEFAULT_TURN_GAP_SECONDS,
-    partner_a: PartnerA = None,
-    partner_b: PartnerB = None,
-    therapist: Therapist = None,
-    max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
+    *,
+    options: ParseOptions,
     locale: Annotated[
         str,
         typer.Option(
@@ -224,17 +205,6 @@ def analyze_command(
     screen runs on every conversation and opens the output when it finds something."""
     from reattune.service.reports import analyze_file, expand, render, run_batch
 
-    options = parse_options(
-        format=format,
-        encoding=encoding,
-        date_order=date_order,
-        timezone=timezone,
-        turn_gap=turn_gap,
-        partner_a=partner_a,
-        partner_b=partner_b,
-        therapist=therapist,
-        max_bytes=max_bytes,
-    )
     settings = _settings(set_)
     inputs = expand(files)
     single = len(files) == 1 and not files[0].is_dir()

@@ -15,23 +15,10 @@ from reattune.cli.analyze import analyze_command, settings_command
 from reattune.cli.coach import coach_command, flooding_command, organise_command, timeout_command
 from reattune.cli.errors import EXIT_INPUT, guarded, print_error
 from reattune.cli.evaluate import eval_command
-from reattune.cli.options import (
-    DateOrderOpt,
-    Encoding,
-    Files,
-    Format,
-    MaxBytes,
-    PartnerA,
-    PartnerB,
-    Therapist,
-    Timezone,
-    TurnGap,
-    parse_options,
-)
+from reattune.cli.options import Files, reading_options
 from reattune.cli.screen import screen_command
 from reattune.errors import ReattuneError
-from reattune.ingest import DEFAULT_TURN_GAP_SECONDS, load, parsers
-from reattune.ingest.source import DEFAULT_MAX_BYTES
+from reattune.ingest import ParseOptions, load, parsers
 from reattune.ingest.summary import summarize
 
 app = typer.Typer(
@@ -93,34 +80,17 @@ def _print_summary(s: dict[str, Any]) -> None:
 
 @app.command()
 @guarded
+@reading_options
 def inspect(
     files: Files,
     json_out: Annotated[
         bool, typer.Option("--json", help="One JSON object per file, one per line.")
     ] = False,
-    format: Format = None,
-    encoding: Encoding = None,
-    date_order: DateOrderOpt = None,
-    timezone: Timezone = "UTC",
-    turn_gap: TurnGap = DEFAULT_TURN_GAP_SECONDS,
-    partner_a: PartnerA = None,
-    partner_b: PartnerB = None,
-    therapist: Therapist = None,
-    max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
+    *,
+    options: ParseOptions,
 ) -> None:
     """Show what was read from each file: format, speakers and roles, counts, time span,
     warnings."""
-    options = parse_options(
-        format=format,
-        encoding=encoding,
-        date_order=date_order,
-        timezone=timezone,
-        turn_gap=turn_gap,
-        partner_a=partner_a,
-        partner_b=partner_b,
-        therapist=therapist,
-        max_bytes=max_bytes,
-    )
     failed = 0
     for path in files:
         try:

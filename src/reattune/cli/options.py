@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -81,3 +84,46 @@ def parse_options(
     )
     options.zone()  # a bad zone is a settings error before any file is read
     return options
+
+
+R = TypeVar("R")
+
+_READING_TYPES: dict[str, Any] = {
+    "format": Format,
+    "encoding": Encoding,
+    "date_order": DateOrderOpt,
+    "timezone": Timezone,
+    "turn_gap": TurnGap,
+    "partner_a": PartnerA,
+    "partner_b": PartnerB,
+    "therapist": Therapist,
+    "max_bytes": MaxBytes,
+}
+"""The command-line type of each of ``parse_options``' parameters (its default is the value
+the option takes when it is not given)."""
+
+
+def reading_options(command: Callable[..., R]) -> Callable[..., R]:
+    """A command with the options that say how to read its files (``--format`` to
+    ``--max-bytes``: every parameter of :func:`parse_options`) in place of its ``options``
+    parameter, which it receives as the :class:`ParseOptions` that ``parse_options`` makes of
+    them; the rest of its signature, and the order of its options, stay as they are."""
+
+    own = inspect.signature(command, eval_str=True)
+    kind = own.parameters["options"].kind
+    reading = [
+        p.replace(kind=kind, annotation=_READING_TYPES[p.name])
+        for p in inspect.signature(parse_options).parameters.values()
+    ]
+    params = [q for p in own.parameters.values() for q in (reading if p.name == "options" else [p])]
+
+    @functools.wraps(command)
+    def with_options(*args: Any, **kwargs: Any) -> R:
+        options = parse_options(**{p.name: kwargs.pop(p.name, p.default) for p in reading})
+        return command(*args, options=options, **kwargs)
+
+    # typer reads a command's parameters from its signature and its type hints.
+    with_options.__signature__ = own.replace(parameters=params)  # type: ignore[attr-defined]
+    with_options.__annotations__ = {p.name: p.annotation for p in params}
+    with_options.__annotations__["return"] = own.return_annotation
+    return with_options

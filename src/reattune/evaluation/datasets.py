@@ -282,6 +282,13 @@ def _utterance_key(value: str) -> tuple[int, int | str]:
         return (1, value)
 
 
+_ANNOMI_LABELS = {
+    "therapist": ("main_therapist_behaviour", ANNOMI_BEHAVIOURS),
+    "client": ("client_talk_type", ANNOMI_TALK_TYPES),
+}
+"""Per interlocutor: the column that holds its label, and the labels that column may take."""
+
+
 def read_annomi(path: Path | str) -> AnnomiData:
     """AnnoMI (``AnnoMI-simple.csv`` layout): utterances in session order, with contexts."""
 
@@ -298,33 +305,23 @@ def read_annomi(path: Path | str) -> AnnomiData:
     records: list[tuple[int, str, str, str, str, str, str]] = []
     for line, row in rows:
         speaker = row["interlocutor"].strip().lower()
-        behaviour = row["main_therapist_behaviour"].strip().lower()
-        talk = row["client_talk_type"].strip().lower()
-        if speaker == "therapist":
-            if behaviour not in ANNOMI_BEHAVIOURS:
-                raise MalformedFileError(
-                    "therapist utterance has an unknown main_therapist_behaviour",
-                    file=str(path),
-                    line=line,
-                    expected="one of " + ", ".join(ANNOMI_BEHAVIOURS),
-                )
-            talk = ""
-        elif speaker == "client":
-            if talk not in ANNOMI_TALK_TYPES:
-                raise MalformedFileError(
-                    "client utterance has an unknown client_talk_type",
-                    file=str(path),
-                    line=line,
-                    expected="one of " + ", ".join(ANNOMI_TALK_TYPES),
-                )
-            behaviour = ""
-        else:
+        if speaker not in _ANNOMI_LABELS:
             raise MalformedFileError(
                 "unknown interlocutor",
                 file=str(path),
                 line=line,
                 expected="interlocutor 'therapist' or 'client'",
             )
+        column, allowed = _ANNOMI_LABELS[speaker]
+        label = row[column].strip().lower()
+        if label not in allowed:
+            raise MalformedFileError(
+                f"{speaker} utterance has an unknown {column}",
+                file=str(path),
+                line=line,
+                expected="one of " + ", ".join(allowed),
+            )
+        behaviour, talk = (label, "") if speaker == "therapist" else ("", label)
         records.append(
             (
                 line,

@@ -305,13 +305,21 @@ def content_words(text: str) -> set[str]:
     return {w for w in _TOK.findall(text.lower()) if len(w) > 2 and w not in _STOP}
 
 
-def _mi_v1(text: str, context: str) -> list[float]:
+def _words_and_overlap(
+    text: str, context: str
+) -> tuple[str, list[str], int, set[str], set[str], int]:
+    """What ``mi_v1`` and ``empathy_v1`` read first: the lower-cased text, its tokens, their
+    number (at least 1), the text's and the context's content words, and how many they share."""
+
     low = text.lower()
     toks = _TOK.findall(low)
-    n = max(len(toks), 1)
     mine = content_words(text)
     theirs = content_words(context)
-    shared = len(mine & theirs)
+    return low, toks, max(len(toks), 1), mine, theirs, len(mine & theirs)
+
+
+def _mi_v1(text: str, context: str) -> list[float]:
+    low, toks, n, mine, theirs, shared = _words_and_overlap(text, context)
     return [
         math.log1p(len(toks)),
         1.0 if text.rstrip().endswith("?") else 0.0,
@@ -412,12 +420,7 @@ _EXPLORATION_PHRASES = (
 
 
 def _empathy_v1(text: str, context: str) -> list[float]:
-    low = text.lower()
-    toks = _TOK.findall(low)
-    n = max(len(toks), 1)
-    mine = content_words(text)
-    theirs = content_words(context)
-    shared = len(mine & theirs)
+    low, toks, n, mine, theirs, shared = _words_and_overlap(text, context)
     return [
         math.log1p(len(toks)),
         min(text.count("?"), 3) / 3,

@@ -657,50 +657,35 @@ def balance(analysis: Analysis, clock: Clock) -> Chart | None:
     ax.grid(axis="y", color=GRID, linewidth=0.6)
     positives = [b.positives for b in blocks]
     negatives = [-b.negatives for b in blocks]
-    if len(blocks) <= 160:
-        ax.bar(
-            xs,
-            positives,
-            width=0.7,
-            color="#d4eee4",
-            edgecolor="#007A5A",
-            hatch="///",
-            linewidth=0.8,
-            zorder=2,
-        )
-        ax.bar(
-            xs,
-            negatives,
-            width=0.7,
-            color="#f9e0d2",
-            edgecolor="#C0470A",
-            hatch="xx",
-            linewidth=0.8,
-            zorder=2,
-        )
-    else:
-        ax.fill_between(
-            xs,
-            0,
-            positives,
-            step="mid",
-            color="#d4eee4",
-            edgecolor="#007A5A",
-            hatch="///",
-            linewidth=0.5,
-            zorder=2,
-        )
-        ax.fill_between(
-            xs,
-            0,
-            negatives,
-            step="mid",
-            color="#f9e0d2",
-            edgecolor="#C0470A",
-            hatch="xx",
-            linewidth=0.5,
-            zorder=2,
-        )
+    # Positives above the axis, negatives below: bars, or filled steps when bars would be
+    # too thin to see.
+    for values, colour, edge, hatch in (
+        (positives, "#d4eee4", "#007A5A", "///"),
+        (negatives, "#f9e0d2", "#C0470A", "xx"),
+    ):
+        if len(blocks) <= 160:
+            ax.bar(
+                xs,
+                values,
+                width=0.7,
+                color=colour,
+                edgecolor=edge,
+                hatch=hatch,
+                linewidth=0.8,
+                zorder=2,
+            )
+        else:
+            ax.fill_between(
+                xs,
+                0,
+                values,
+                step="mid",
+                color=colour,
+                edgecolor=edge,
+                hatch=hatch,
+                linewidth=0.5,
+                zorder=2,
+            )
     rolling = [b.rolling for b in blocks]
     ax.plot(
         xs,
