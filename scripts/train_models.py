@@ -48,7 +48,7 @@ import numpy as np
 import scipy
 import sklearn
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
@@ -116,18 +116,43 @@ class FeatureBuilder:
         self.dense_stats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     @staticmethod
-    def _vectorizer(spec: BlockSpec) -> TfidfVectorizer:
-        if spec.analyzer in ("word", "char_wb"):
-            analyzer: str | Callable[[str], list[str]] = spec.analyzer
-        else:
-            analyzer = ANALYZERS[spec.analyzer]
-        return TfidfVectorizer(
-            analyzer=analyzer,
+    def _analyzer(spec: BlockSpec) -> str | Callable[[str], list[str]]:
+        return spec.analyzer if spec.analyzer in ("word", "char_wb") else ANALYZERS[spec.analyzer]
+
+    @classmethod
+    def _vocabulary(cls, spec: BlockSpec, docs: Sequence[str]) -> list[str] | None:
+        """The terms a ``max_features`` block keeps: those in at least ``min_df`` documents,
+        the ``max_features`` most frequent, ties broken by the term (alphabetical), in
+        alphabetical order — what scikit-learn's ``max_features`` keeps, but for its ties:
+        it ranks them with an unstable ``argsort``, whose order among equal counts depends
+        on the CPU's vector instructions, so the same data gave other vocabularies on
+        other machines. ``None`` for a block without ``max_features``."""
+
+        if spec.max_features is None:
+            return None
+        counts = CountVectorizer(
+            analyzer=cls._analyzer(spec),
             ngram_range=spec.ngram_range,
             token_pattern=SKLEARN_TOKEN_PATTERN,
             lowercase=True,
             min_df=spec.min_df,
-            max_features=spec.max_features,
+        )
+        matrix = counts.fit_transform(docs)
+        terms = counts.get_feature_names_out()  # alphabetical
+        totals = np.asarray(matrix.sum(axis=0)).ravel()
+        kept = np.sort(np.argsort(-totals, kind="stable")[: spec.max_features])
+        return [str(t) for t in terms[kept]]
+
+    @classmethod
+    def _vectorizer(cls, spec: BlockSpec, docs: Sequence[str]) -> TfidfVectorizer:
+        vocabulary = cls._vocabulary(spec, docs)
+        return TfidfVectorizer(
+            analyzer=cls._analyzer(spec),
+            ngram_range=spec.ngram_range,
+            token_pattern=SKLEARN_TOKEN_PATTERN,
+            lowercase=True,
+            min_df=spec.min_df if vocabulary is None else 1,
+            vocabulary=vocabulary,
             sublinear_tf=True,
             norm="l2",
             use_idf=True,
@@ -155,7 +180,7 @@ class FeatureBuilder:
             if spec.type == "tfidf":
                 docs = sources[spec.source]
                 if fit:
-                    self.vectorizers[spec.name] = self._vectorizer(spec)
+                    self.vectorizers[spec.name] = self._vectorizer(spec, docs)
                     matrix = self.vectorizers[spec.name].fit_transform(docs)
                 else:
                     matrix = self.vectorizers[spec.name].transform(docs)
@@ -716,6 +741,33 @@ arg-max (chosen by an inner CV); the others keep the plain arg-max, which nested
 seeds 13-17 found as good or better for them (docs/models.md)."""
 EPITOME_OFFSETS = (-1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0)
 EPITOME_INNER_FOLDS = 3
+EPITOME_RATIONALE_ROWS = frozenset({"explorations"})
+"""Mechanisms trained with one more row per expressed response (level 1 or 2): the spans
+its annotators marked as the evidence (the file's ``rationales``), alone, with the
+response's level and seeker post. Nested CV over seeds 13-17 (``learned_targets.py
+rationales``): explorations 0.705 -> 0.714, better on every seed; emotional reactions and
+interpretations +0.001 (not used). Only for mechanisms without an offset rule, whose inner
+CV would otherwise see a response and its rationale on both sides of a split."""
+
+
+def epitome_training_rows(
+    data: Any, rows: Sequence[int] | np.ndarray, rationale_rows: bool
+) -> tuple[list[str], list[str], np.ndarray]:
+    """The texts, seeker posts and levels of the training rows ``rows`` of ``data`` (an
+    ``EpitomeData``), then, with ``rationale_rows``, one row per expressed response whose
+    rationale holds two words or more and is not the whole response: the rationale alone,
+    with the response's seeker post and level (``EPITOME_RATIONALE_ROWS``)."""
+
+    texts = [data.responses[i] for i in rows]
+    contexts = [data.seeker_posts[i] for i in rows]
+    levels = [int(data.levels[i]) for i in rows]
+    for i in rows if rationale_rows else ():
+        said = " ".join(data.rationales[i])
+        if data.levels[i] > 0 and len(said.split()) >= 2 and said != data.responses[i].strip():
+            texts.append(said)
+            contexts.append(data.seeker_posts[i])
+            levels.append(int(data.levels[i]))
+    return texts, contexts, np.asarray(levels, dtype=np.int64)
 
 
 def epitome_offset_candidates() -> list[tuple[float, float]]:
@@ -770,6 +822,10 @@ def _train_epitome(data_root: Path, seed: int, folds: int, cv_only: bool) -> lis
         texts, contexts, y = data.responses, data.seeker_posts, data.levels
         specs = EPITOME_MECHANISM_SPECS.get(mechanism, EPITOME_SPECS)
         with_rule = mechanism in EPITOME_OFFSET_RULE
+        rationale_rows = mechanism in EPITOME_RATIONALE_ROWS
+        assert not (with_rule and rationale_rows), "an offset rule's inner CV takes no extra rows"
+        if rationale_rows and not any(data.rationales):
+            raise SystemExit(f"{path}: no rationales column, which epitome_{mechanism} needs")
         n = len(texts)
         labels = np.asarray([EPITOME_LEVELS[v] for v in y])
         print(f"epitome_{mechanism}: {n} pairs from {path}", flush=True)
@@ -778,10 +834,10 @@ def _train_epitome(data_root: Path, seed: int, folds: int, cv_only: bool) -> lis
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
         for train, test in splitter.split(np.zeros(n), y):
             builder = FeatureBuilder(specs)
-            x_train = builder.fit_transform([texts[i] for i in train], [contexts[i] for i in train])
-            coef, intercept = softmax_logistic(
-                x_train, labels[train], EPITOME_LEVELS, EPITOME_C, seed
-            )
+            texts_t, contexts_t, levels_t = epitome_training_rows(data, train, rationale_rows)
+            x_train = builder.fit_transform(texts_t, contexts_t)
+            labels_t = np.asarray([EPITOME_LEVELS[v] for v in levels_t])
+            coef, intercept = softmax_logistic(x_train, labels_t, EPITOME_LEVELS, EPITOME_C, seed)
             x_test = builder.transform([texts[i] for i in test], [contexts[i] for i in test])
             rule = DecisionRule()
             if with_rule:  # chosen on the training folds only
@@ -806,8 +862,10 @@ def _train_epitome(data_root: Path, seed: int, folds: int, cv_only: bool) -> lis
         if cv_only:
             continue
         builder = FeatureBuilder(specs)
-        x_all = builder.fit_transform(texts, contexts)
-        coef, intercept = softmax_logistic(x_all, labels, EPITOME_LEVELS, EPITOME_C, seed)
+        texts_t, contexts_t, levels_t = epitome_training_rows(data, range(n), rationale_rows)
+        x_all = builder.fit_transform(texts_t, contexts_t)
+        labels_t = np.asarray([EPITOME_LEVELS[v] for v in levels_t])
+        coef, intercept = softmax_logistic(x_all, labels_t, EPITOME_LEVELS, EPITOME_C, seed)
         rule = DecisionRule()
         if with_rule:
             rule = choose_epitome_rule(epitome_inner_probabilities(x_all, labels, seed), y)
@@ -853,6 +911,15 @@ def _train_epitome(data_root: Path, seed: int, folds: int, cv_only: bool) -> lis
                         "training rows"
                     }
                     if with_rule
+                    else {}
+                ),
+                **(
+                    {
+                        "rationale_rows": f"{len(levels_t) - n} more training rows: of each "
+                        "expressed response (level 1 or 2), its annotated rationale alone, "
+                        "with the response's level (in the CV, from the training part only)"
+                    }
+                    if rationale_rows
                     else {}
                 ),
             ),

@@ -1408,48 +1408,37 @@ def run_rules(args: argparse.Namespace) -> None:
 # -- EPITOME rationales as extra training rows (session 6) ------------------------------------
 
 
-def read_rationales(path: Path) -> list[list[str]]:
-    """The ``rationales`` column of an EPITOME file: per row, the spans of the response that
-    annotators marked as the evidence for its level (``|``-separated; empty for level 0)."""
-
-    import csv
-
-    with path.open(newline="", encoding="utf-8") as f:
-        return [
-            [s.strip() for s in (row.get("rationales") or "").split("|") if s.strip()]
-            for row in csv.DictReader(f)
-        ]
-
-
 def with_rationales(
-    rows: np.ndarray, data: Any, rationales: list[list[str]], mode: str
+    rows: np.ndarray, data: Any, mode: str
 ) -> tuple[list[str], list[str], np.ndarray]:
-    """The training rows ``rows`` (texts, contexts, levels) and, unless ``mode`` is "none",
-    one extra row per expressed response: its rationale alone, with its level and seeker
-    post ("rationale"); with "contrast" also the response less its rationale as level 0."""
+    """The training rows ``rows`` (texts, contexts, levels): "none" as they are; "rationale"
+    with ``train_models.epitome_training_rows``' extra rows (each expressed response's
+    rationale alone, as shipped for explorations); "contrast" with, after each such row, the
+    response less its rationale as level 0 (when four words or more are left)."""
 
+    if mode != "contrast":
+        return tm.epitome_training_rows(data, rows, mode == "rationale")
     texts = [data.responses[i] for i in rows]
     contexts = [data.seeker_posts[i] for i in rows]
     levels = [int(data.levels[i]) for i in rows]
-    for i in rows if mode != "none" else ():
-        spans = rationales[i]
-        said = " ".join(spans)
+    for i in rows:
+        said = " ".join(data.rationales[i])
         if data.levels[i] == 0 or len(said.split()) < 2 or said == data.responses[i].strip():
             continue
         texts.append(said)
         contexts.append(data.seeker_posts[i])
         levels.append(int(data.levels[i]))
         rest = data.responses[i]
-        for span in spans:
+        for span in data.rationales[i]:
             rest = rest.replace(span, " ")
-        if mode == "contrast" and len(rest.split()) >= 4:
+        if len(rest.split()) >= 4:
             texts.append(rest)
             contexts.append(data.seeker_posts[i])
             levels.append(0)
     return texts, contexts, np.asarray(levels)
 
 
-def rationale_cv(data: Any, rationales: list[list[str]], mode: str, seed: int) -> float:
+def rationale_cv(data: Any, mode: str, seed: int) -> float:
     """Macro-F1 of ``train_models``' EPITOME protocol (5 stratified folds, seed ``seed``; the
     shipped decision rule chosen by an inner 3-fold CV, seed + 1) with the training parts
     (outer and inner) extended by ``with_rationales``. Test rows are whole responses."""
@@ -1458,7 +1447,7 @@ def rationale_cv(data: Any, rationales: list[list[str]], mode: str, seed: int) -
     y = data.levels
 
     def fit(rows: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-        texts, contexts, levels = with_rationales(rows, data, rationales, mode)
+        texts, contexts, levels = with_rationales(rows, data, mode)
         builder = tm.FeatureBuilder(specs)
         x = builder.fit_transform(texts, contexts)
         labels = np.asarray([tm.EPITOME_LEVELS[v] for v in levels])
@@ -1491,10 +1480,9 @@ def run_rationales(args: argparse.Namespace) -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     for mechanism in args.mechanisms.split(","):
         data = read_epitome(files[mechanism], mechanism)
-        rationales = read_rationales(files[mechanism])
         for mode in ("none", "rationale", "contrast"):
             with threadpool_limits(limits=1):
-                values = [rationale_cv(data, rationales, mode, seed) for seed in seeds]
+                values = [rationale_cv(data, mode, seed) for seed in seeds]
             log(
                 f"{mechanism} {mode}: macro-F1 {np.mean(values):.4f} +- {np.std(values):.4f} "
                 f"({', '.join(f'{v:.4f}' for v in values)}; seeds {args.seeds})"

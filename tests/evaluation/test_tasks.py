@@ -17,6 +17,7 @@ import pytest
 from reattune.errors import MalformedFileError, SourceNotFoundError
 from reattune.evaluation import evaluate_annomi, evaluate_epitome, evaluate_ucc
 from reattune.evaluation import tasks as tasks_module
+from reattune.evaluation.datasets import read_epitome
 from reattune.learned.model import DecisionRule
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
@@ -304,6 +305,23 @@ def test_epitome_by_hand(tmp_path: Path, stubs: dict[str, StubModel]) -> None:
     assert any("interpretations" in note for note in report["notes"])
     assert stubs["epitome_emotional_reactions"].seen[0] == ("0 r", "seeker")
     assert report["baselines"]["macro_f1.interpretations"] == 0.626
+
+
+def test_epitome_rationales_are_read_span_by_span(tmp_path: Path) -> None:
+    path = tmp_path / "explorations-dev.csv"
+    write_csv(
+        path,
+        EPITOME_HEADER,
+        [
+            ["a", "b", "s", "what happened? are you ok", 2, "what happened?| are you ok|"],
+            ["a", "b", "s", "ok", 0, ""],
+        ],
+    )
+    data = read_epitome(path, "explorations")
+    assert data.rationales == [("what happened?", "are you ok"), ()]
+    without = tmp_path / "interpretations-dev.csv"
+    write_csv(without, EPITOME_HEADER[:-1], [["a", "b", "s", "ok", 0]])
+    assert read_epitome(without, "interpretations").rationales == [()]
 
 
 def test_epitome_applies_each_model_s_decision_rule(

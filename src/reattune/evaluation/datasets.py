@@ -14,7 +14,7 @@ import io
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +117,9 @@ class EpitomeData:
     seeker_posts: list[str]
     responses: list[str]
     levels: NDArray[np.int64]
+    rationales: list[tuple[str, ...]] = field(default_factory=list)
+    """Per row, the spans of the response its annotators marked as the evidence for its
+    level (the optional ``rationales`` column, ``|``-separated; empty without it)."""
 
 
 def _raise_missing(path: Path) -> None:
@@ -381,6 +384,7 @@ def read_epitome(path: Path | str, mechanism: str) -> EpitomeData:
     seekers: list[str] = []
     responses: list[str] = []
     levels: list[int] = []
+    rationales: list[tuple[str, ...]] = []
     for line, row in rows:
         value = row["level"].strip()
         try:
@@ -394,6 +398,8 @@ def read_epitome(path: Path | str, mechanism: str) -> EpitomeData:
         seekers.append(row["seeker_post"])
         responses.append(row["response_post"])
         levels.append(level)
+        spans = (row.get("rationales") or "").split("|")
+        rationales.append(tuple(s.strip() for s in spans if s.strip()))
     if not responses:
         raise _no_rows(path)
     return EpitomeData(
@@ -403,6 +409,7 @@ def read_epitome(path: Path | str, mechanism: str) -> EpitomeData:
         seeker_posts=seekers,
         responses=responses,
         levels=np.asarray(levels, dtype=np.int64),
+        rationales=rationales,
     )
 
 
