@@ -545,27 +545,37 @@ def speed(args: argparse.Namespace) -> dict[str, Any]:
     names = list(sample)
     dynamic = {name: {0: "batch", 1: "tokens"} for name in names}
     dynamic["logits"] = {0: "batch"}
-    model.config.return_dict = False
-    torch.onnx.export(
-        model,
-        tuple(sample[name] for name in names),
-        str(fp32),
-        input_names=names,
-        output_names=["logits"],
-        dynamic_axes=dynamic,
-        opset_version=17,
-        dynamo=False,
-    )
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    try:
+        # plain attention traces more simply than the fused kernel
+        export_model = AutoModelForSequenceClassification.from_pretrained(
+            str(ckpt), attn_implementation="eager"
+        )
+        export_model.eval()
+        export_model.config.return_dict = False
+        torch.onnx.export(
+            export_model,
+            tuple(sample[name] for name in names),
+            str(fp32),
+            input_names=names,
+            output_names=["logits"],
+            dynamic_axes=dynamic,
+            opset_version=17,
+            dynamo=False,
+        )
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    except Exception as error:  # report, keep the torch figures
+        out["onnx"] = f"export failed: {type(error).__name__}: {str(error)[:300]}"
+        return out
     out["onnx_int8_mb"] = round(int8.stat().st_size / 1e6, 1)
     out["onnx_fp32_mb"] = round(fp32.stat().st_size / 1e6, 1)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
-    session = onnxruntime.InferenceSession(str(int8), options, providers=["CPUExecutionProvider"])
+    providers = ["CPUExecutionProvider"]
+    session = onnxruntime.InferenceSession(str(int8), options, providers=providers)
     wanted = {i.name for i in session.get_inputs()}
 
-    def onnx_predict(batch: int) -> np.ndarray:
+    def onnx_predict(batch: int, session: Any = session) -> np.ndarray:
         order = sorted(range(len(first)), key=lambda i: len(first[i]) + len(second[i]))
         res = np.zeros((len(first), model.config.num_labels))
         for start in range(0, len(order), batch):
@@ -580,11 +590,12 @@ def speed(args: argparse.Namespace) -> dict[str, Any]:
     for batch in (1, 32):
         seconds = best(lambda batch=batch: onnx_predict(batch))
         tps[f"onnx_int8_batch{batch}"] = round(len(rows) / seconds, 1)
-    quant = onnx_predict(32)
-    out["onnx_int8_vs_torch"] = {
-        "max_abs_prob_diff": round(float(np.abs(quant - reference).max()), 4),
-        "argmax_agreement": round(float((quant.argmax(1) == reference.argmax(1)).mean()), 4),
-    }
+    full = onnxruntime.InferenceSession(str(fp32), options, providers=providers)
+    for name, probs in (("int8", onnx_predict(32)), ("fp32", onnx_predict(32, full))):
+        out[f"onnx_{name}_vs_torch"] = {
+            "max_abs_prob_diff": round(float(np.abs(probs - reference).max()), 4),
+            "argmax_agreement": round(float((probs.argmax(1) == reference.argmax(1)).mean()), 4),
+        }
     return out
 
 
