@@ -443,9 +443,12 @@ def score_role(args: argparse.Namespace, role: str) -> dict[str, Any] | None:
             scored = [(best_f1_threshold(yh, w * ft_h + (1 - w) * lin_h), w) for w in WEIGHTS]
             (th_w, _), w = max(scored, key=lambda s: s[0][1])
             decisions[("ensemble_weight", t)][test] = w * ft_t + (1 - w) * lin_t >= th_w
+            yt = labels[test] == t
             choices[t].append(
                 {
                     "fold": k,
+                    "test_f1_linear_holdout": round(f1(yt, z["lin_test"][:, j] >= th), 3),
+                    "test_f1_finetuned": round(f1(yt, ft_t >= th_ft), 3),
                     "epoch": best + 1,
                     "threshold": round(th_ft, 3),
                     "holdout_f1_finetuned": round(f_ft, 3),
