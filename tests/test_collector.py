@@ -7,6 +7,7 @@ import gc
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -34,15 +35,21 @@ def collector_on() -> Iterator[None]:
         gc.disable()
 
 
-def test_paused_during_analysis_and_back_on_after(monkeypatch: pytest.MonkeyPatch) -> None:
+def collector_states(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> list[bool]:
+    """Whether the collector was on at each call of ``module.name`` (wrapped to record it)."""
     seen: list[bool] = []
-    real = analysis_module.code_state
+    real = getattr(module, name)
 
     def spying(*args: object, **kwargs: object) -> object:
         seen.append(gc.isenabled())
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(analysis_module, "code_state", spying)
+    monkeypatch.setattr(module, name, spying)
+    return seen
+
+
+def test_paused_during_analysis_and_back_on_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = collector_states(monkeypatch, analysis_module, "code_state")
     conversation = chat(ROWS, partner_a="Maya", partner_b="Tom")
     analyze(conversation)
     assert seen == [False]
@@ -52,14 +59,7 @@ def test_paused_during_analysis_and_back_on_after(monkeypatch: pytest.MonkeyPatc
 def test_paused_during_a_parse_and_back_on_after(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    seen: list[bool] = []
-    real = ingest_module.build_conversation
-
-    def spying(*args: object, **kwargs: object) -> object:
-        seen.append(gc.isenabled())
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(ingest_module, "build_conversation", spying)
+    seen = collector_states(monkeypatch, ingest_module, "build_conversation")
     path = tmp_path / "chat.txt"
     path.write_text(
         "14/01/2023, 21:02 - Maya: are you there\n14/01/2023, 21:06 - Tom: k\n",
